@@ -1,0 +1,173 @@
+"""The composition root: one running Porch, its store, clock, adapters, features and loops.
+
+Construction does no I/O. `start()` recovers what a crash left in flight, starts the adapters and
+the loops; `stop()` cancels everything `start()` began. `settle()` is the deterministic twin of
+the loops for scripted runs and tests: it delivers and fires everything due *now*, until quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from bot.config.loader import Directory
+from bot.config.schema import PorchConfig
+from bot.core.adapter import Adapter
+from bot.core.clock import Clock, FakeClock
+from bot.core.events import Event
+from bot.delivery import outbox
+from bot.delivery.deliverer import Deliverer, RetryPolicy
+from bot.dispatcher import Dispatcher
+from bot.features.base import Feature, Services
+from bot.features.builtin import Builtin
+from bot.i18n.catalogue import Catalogue
+from bot.metrics import Metrics
+from bot.schedule import timers
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL = timedelta(seconds=30)
+
+
+def default_features() -> list[Feature]:
+    """Every feature Porch ships, in routing order."""
+    return [Builtin()]
+
+
+async def advance(porch: Porch, clock: FakeClock, target: datetime) -> None:
+    """Move a fake clock to `target`, stopping at every due timer and delivery on the way.
+
+    This is how scripted runs and tests let days pass: as they would, minus the waiting.
+    """
+    await porch.settle()
+    while (upcoming := porch.next_wakeup()) is not None and upcoming <= target:
+        clock.set(max(upcoming, clock.now()))
+        await porch.settle()
+    clock.set(target)
+    await porch.settle()
+
+
+class Porch:
+    def __init__(
+        self,
+        *,
+        config: PorchConfig,
+        store: Store,
+        clock: Clock,
+        adapters: Sequence[Adapter],
+        features: Iterable[Feature] | None = None,
+        catalogue: Catalogue | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.adapters = {a.platform: a for a in adapters}
+        self.metrics = Metrics()
+        self.services = Services(
+            config=config,
+            directory=Directory(config),
+            catalogue=catalogue or Catalogue.load(),
+            capabilities={a.platform: a.capabilities for a in adapters},
+            features=tuple(features if features is not None else default_features()),
+        )
+        self.dispatcher = Dispatcher(services=self.services, metrics=self.metrics)
+        self.deliverer = Deliverer(
+            store=store, clock=clock, adapters=self.adapters, metrics=self.metrics, policy=retry
+        )
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.ready = False
+
+    # -- the path of an event ---------------------------------------------------------------
+
+    async def handle(self, event: Event) -> bool:
+        """Handle one inbound event; False if it was a duplicate. Safe to call from any adapter."""
+        with self.store.transaction() as session:
+            handled = self.dispatcher.dispatch(session, event, self.clock.now())
+        self._wake.set()
+        return handled
+
+    async def fire_due_timers(self) -> int:
+        fired = 0
+        while True:
+            with self.store.transaction() as session:
+                batch = timers.due(session, now=self.clock.now())
+            if not batch:
+                return fired
+            for event in batch:
+                await self.handle(event)
+                fired += 1
+
+    async def settle(self, max_passes: int = 10_000) -> None:
+        """Fire and deliver everything due now, until nothing is (scripted runs, tests)."""
+        for _ in range(max_passes):
+            fired = await self.fire_due_timers()
+            next_at = await self.deliverer.deliver_due()
+            now = self.clock.now()
+            if not fired and (next_at is None or next_at > now):
+                return
+        raise RuntimeError("Porch did not settle: effects keep coming due")
+
+    def next_wakeup(self) -> datetime | None:
+        with self.store.transaction() as session:
+            candidates = [timers.next_due_at(session), outbox.next_due_at(session)]
+        return min((c for c in candidates if c is not None), default=None)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New work may be due (an adapter event, a moved clock): let the loop look now."""
+        self._wake.set()
+
+    async def start(self, *, loops: bool = True) -> None:
+        """Recover, start the adapters, and (unless a script drives `settle()`) the loops."""
+        with self.store.transaction() as session:
+            recovered = outbox.recover_stale(
+                session, now=self.clock.now(), everything=not self.store.is_postgres
+            )
+        if recovered:
+            log.warning("%d effects were in flight when Porch stopped; re-checking them", recovered)
+        for adapter in self.adapters.values():
+            await adapter.start(self.handle)
+        if loops:
+            self._tasks.append(asyncio.create_task(self._loop(), name="porch-loop"))
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for adapter in self.adapters.values():
+            await adapter.stop()
+
+    async def _loop(self) -> None:
+        """Fire timers and deliver effects as they come due; sleep until the next one or a wake-up."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.fire_due_timers()
+                next_delivery = await self.deliverer.deliver_due()
+            except Exception:
+                log.exception("the delivery loop failed; retrying shortly")
+                next_delivery = self.clock.now() + timedelta(seconds=5)
+            next_timer = self.next_wakeup()
+            candidates = [t for t in (next_delivery, next_timer) if t is not None]
+            until = min(candidates, default=self.clock.now() + IDLE_POLL)
+            until = min(until, self.clock.now() + IDLE_POLL)
+            if until <= self.clock.now():
+                await asyncio.sleep(0)
+                continue
+            sleeper = asyncio.create_task(self.clock.sleep_until(until))
+            waker = asyncio.create_task(self._wake.wait())
+            _, pending = await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()

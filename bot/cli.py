@@ -1,0 +1,214 @@
+"""The `porch` command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config.loader import load_config
+from bot.config.schema import PorchConfig
+from bot.config.settings import Settings
+from bot.core.errors import ConfigError, DatabaseNotMigrated, Problem
+from bot.store.db import Store
+
+app = typer.Typer(
+    help="Porch: community management for the team chat you already use.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Configuration file (default: the demo community)."),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: PORCH_DATABASE_URL or sqlite:///porch.db)."),
+]
+
+
+def _settings(config: Path | None, db: str | None) -> Settings:
+    settings = Settings()
+    updates: dict[str, object] = {}
+    if config is not None:
+        updates["config"] = config
+    if db is not None:
+        updates["database_url"] = db
+    return settings.model_copy(update=updates)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def checked_config(settings: Settings) -> PorchConfig:
+    """Everything `porch check` validates; raises ConfigError listing every problem."""
+    config, source = load_config(settings.config)
+    problems: list[Problem] = list(source.problems) + settings.secret_problems()
+    if config is not None:
+        from bot.playbooks.registry import check_playbooks
+
+        problems += check_playbooks(
+            config, base=settings.config.parent if settings.config else Path.cwd()
+        )
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+@app.command()
+def check(config: ConfigOpt = None) -> None:
+    """Validate the configuration and every playbook; report all errors at once."""
+    settings = _settings(config, None)
+    try:
+        checked = checked_config(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail(f"{len(exc.problems)} problem(s) found.") from None
+    names = ", ".join(c.id for c in checked.communities)
+    typer.echo(f"OK: {len(checked.communities)} communities ({names}).")
+
+
+@app.command()
+def run(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            help="Run a terminal-chat script (default: standard input when it is not a terminal)."
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Scripted runs: the fake clock's start, ISO 8601 (UTC unless a zone is given)."
+        ),
+    ] = None,
+    http: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve /healthz, /readyz, /metrics (and platform endpoints) on HOST:PORT."
+        ),
+    ] = None,
+) -> None:
+    """Check the configuration, then run Porch (the terminal chat when no platform is configured)."""
+    settings = _settings(config, db)
+    scripted = script is not None or not sys.stdin.isatty()
+    level = (
+        "WARNING"
+        if scripted and "PORCH_LOG_LEVEL" not in os.environ
+        else settings.log_level.upper()
+    )
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        checked = checked_config(settings)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail(
+            f"Porch did not start: {len(exc.problems)} problem(s) in the configuration."
+        ) from None
+    from bot.compose import run_porch
+
+    try:
+        code = asyncio.run(
+            run_porch(
+                settings,
+                checked,
+                script=script,
+                scripted=scripted,
+                start=start,
+                http=http,
+                database_given=db is not None or "PORCH_DATABASE_URL" in os.environ,
+            )
+        )
+    except DatabaseNotMigrated as exc:
+        raise _fail(f"Porch did not start: {exc}") from None
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise _fail("Porch did not start.") from None
+    raise typer.Exit(code)
+
+
+@app.command("outbox")
+def outbox_cmd(
+    db: DbOpt = None,
+    status: Annotated[
+        str | None, typer.Option(help="pending, in_flight, done or dead (default: all but done).")
+    ] = None,
+    retry: Annotated[
+        list[int] | None, typer.Option(help="Give this dead item another try (repeatable).")
+    ] = None,
+    retry_dead: Annotated[bool, typer.Option(help="Give every dead item another try.")] = False,
+) -> None:
+    """List pending and dead effects, and retry dead ones."""
+    from bot.core.clock import SystemClock
+    from bot.delivery import outbox
+    from bot.store.migrate import ensure_schema
+
+    store = Store(_settings(None, db).database_url)
+    try:
+        ensure_schema(store)
+    except DatabaseNotMigrated as exc:
+        raise _fail(str(exc)) from None
+    with store.transaction() as session:
+        if retry or retry_dead:
+            n = outbox.requeue(
+                session, item_ids=None if retry_dead else list(retry or []), now=SystemClock().now()
+            )
+            typer.echo(f"{n} item(s) queued again.")
+            return
+        counts = outbox.counts(session)
+        typer.echo(
+            "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "The outbox is empty."
+        )
+        items = outbox.list_items(session, status=status)
+        for item in items:
+            if status is None and item.status == "done":
+                continue
+            error = f"  {item.last_error}" if item.last_error else ""
+            typer.echo(
+                f"#{item.id} {item.status:9} {item.platform:7} tries={item.attempts} {item.key}{error}"
+            )
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Migrate the database schema to this Porch's version (back up first)."""
+    from bot.store.migrate import current_revision, head_revision, upgrade
+
+    store = Store(_settings(None, db).database_url)
+    before = current_revision(store)
+    upgrade(store)
+    typer.echo(f"Schema upgraded from {before or 'empty'} to {head_revision(store)}.")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = None) -> None:
+    """Show the schema revision of the database and the one this Porch needs."""
+    from bot.store.migrate import current_revision, head_revision
+
+    store = Store(_settings(None, db).database_url)
+    typer.echo(f"database: {current_revision(store) or 'empty'}; needed: {head_revision(store)}")
+
+
+def main() -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+        app()

@@ -1,0 +1,196 @@
+"""Actions: the effects features ask for, as data.
+
+An action names the capability it needs; each adapter declares the capabilities it has and
+raises `Unsupported` for anything else. Actions are stored in the Outbox as JSON, so they are
+pydantic models with a `kind` discriminator.
+
+A message an action refers to is a `MessageRef`: either the platform's id, when known, or the
+idempotency key of the Outbox item that posted it, resolved by the Deliverer once that item is
+delivered (so a feature can post a board and edit it in the same breath).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from bot.core.message import Message
+
+
+class Capability(StrEnum):
+    SEND = "send"
+    DM = "dm"
+    GROUP_DM = "group_dm"
+    EPHEMERAL = "ephemeral"
+    THREAD = "thread"
+    REACT = "react"
+    EDIT = "edit"
+    REDACT = "redact"
+    INVITE = "invite"
+    KICK = "kick"
+    BAN = "ban"
+    MUTE = "mute"
+    PIN = "pin"
+    MODAL = "modal"
+    HOME = "home"
+
+
+class MessageRef(BaseModel):
+    """A message by platform id, or by the Outbox key of the effect that posted it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message_id: str | None = None
+    effect_key: str | None = None
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: str
+
+    def rate_key(self) -> str:
+        """The per-channel rate bucket this action spends from (and whose order it keeps)."""
+        return self.platform
+
+
+class Post(_Action):
+    """Post in a channel or room, optionally as a reply in a thread."""
+
+    kind: Literal["post"] = "post"
+    channel: str
+    message: Message
+    thread: MessageRef | None = None
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class DirectMessage(_Action):
+    """Write to a member privately; the adapter finds or opens the direct conversation."""
+
+    kind: Literal["dm"] = "dm"
+    member: str
+    message: Message
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:dm:{self.member}"
+
+
+class GroupMessage(_Action):
+    """Open a conversation with several members at once (intro pairings)."""
+
+    kind: Literal["group_dm"] = "group_dm"
+    members: tuple[str, ...]
+    message: Message
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:group:{','.join(sorted(self.members))}"
+
+
+class Ephemeral(_Action):
+    """A reply only `member` sees in `channel` (Slack ephemeral); degraded to a DM elsewhere."""
+
+    kind: Literal["ephemeral"] = "ephemeral"
+    channel: str
+    member: str
+    message: Message
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class Edit(_Action):
+    """Replace the content of a message Porch posted earlier."""
+
+    kind: Literal["edit"] = "edit"
+    channel: str
+    target: MessageRef
+    message: Message
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class React(_Action):
+    kind: Literal["react"] = "react"
+    channel: str
+    target: MessageRef
+    emoji: str
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class Redact(_Action):
+    """Remove a message (Slack delete, Matrix redaction), with a reason where the platform keeps one."""
+
+    kind: Literal["redact"] = "redact"
+    channel: str
+    target: MessageRef
+    reason: str = ""
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class Pin(_Action):
+    kind: Literal["pin"] = "pin"
+    channel: str
+    target: MessageRef
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class Invite(_Action):
+    kind: Literal["invite"] = "invite"
+    channel: str
+    member: str
+
+
+class Kick(_Action):
+    kind: Literal["kick"] = "kick"
+    channel: str
+    member: str
+    reason: str = ""
+
+
+Action = Annotated[
+    Post | DirectMessage | GroupMessage | Ephemeral | Edit | React | Redact | Pin | Invite | Kick,
+    Field(discriminator="kind"),
+]
+"""Any action; use `ACTION_ADAPTER` to (de)serialize one."""
+
+ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+
+CAPABILITY_OF: dict[str, Capability] = {
+    "post": Capability.SEND,
+    "dm": Capability.DM,
+    "group_dm": Capability.GROUP_DM,
+    "ephemeral": Capability.EPHEMERAL,
+    "edit": Capability.EDIT,
+    "react": Capability.REACT,
+    "redact": Capability.REDACT,
+    "pin": Capability.PIN,
+    "invite": Capability.INVITE,
+    "kick": Capability.KICK,
+}
+
+
+def capability_of(action: Action) -> Capability:
+    """The capability an adapter needs to carry `action` out."""
+    if isinstance(action, Post) and action.thread is not None:
+        return Capability.THREAD
+    return CAPABILITY_OF[action.kind]
+
+
+class Delivered(BaseModel):
+    """What the platform told us about a delivered effect: where it went and its id there."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str | None = None
+    channel: str | None = None

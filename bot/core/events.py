@@ -1,0 +1,116 @@
+"""Normalized inbound events.
+
+Adapters turn platform payloads into these (pure functions in `adapters/<platform>/inbound.py`);
+the core never sees a raw payload. Every event carries a `dedupe_key` that is unique for the
+real-world occurrence (Slack `event_id`, Matrix event id, ...): the Inbox stores it before any
+work starts, so a redelivered event is handled at most once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    platform: str
+    dedupe_key: str
+    occurred_at: datetime
+    member: str
+    """The member who did it (joined, wrote, reacted, picked)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberJoined(Event):
+    channel: str
+    display_name: str = ""
+    locale: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberLeft(Event):
+    channel: str
+    reason: str = "left"
+    """`left`, `kicked` or `banned`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted(Event):
+    channel: str
+    text: str
+    message_id: str
+    is_direct: bool = False
+    thread_id: str | None = None
+    reply_to: str | None = None
+    mentions: tuple[str, ...] = ()
+    display_name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageEdited(Event):
+    channel: str
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDeleted(Event):
+    channel: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionAdded(Event):
+    channel: str
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReactionRemoved(Event):
+    channel: str
+    message_id: str
+    emoji: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandInvoked(Event):
+    """`/porch whoami`, `!ama vote 3`: `root` is `porch` or `ama`, `text` the rest of the line."""
+
+    root: str
+    text: str
+    channel: str
+    is_direct: bool = False
+    display_name: str = ""
+    context: dict[str, str] = field(default_factory=dict)
+    """Platform hints an adapter needs to answer well (a Slack `trigger_id`); never read by features."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChoicePicked(Event):
+    prompt_id: str
+    choice_id: str
+    channel: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextAnswered(Event):
+    prompt_id: str
+    text: str
+    channel: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimerFired(Event):
+    """A durable timer came due; `member` is the subject's member (may be empty)."""
+
+    timer_key: str
+    feature: str
+    subject: str
+    community: str
+    payload: dict[str, str] = field(default_factory=dict)
+
+
+CHANNEL_EVENTS = (MemberJoined, MemberLeft, MessagePosted, ReactionAdded, ReactionRemoved)

@@ -1,0 +1,84 @@
+"""Token buckets: one per adapter, one per channel.
+
+Time comes in as an argument, so the buckets work the same on the real and the fake clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.adapter import RateBudget
+
+
+@dataclass
+class TokenBucket:
+    rate: float
+    """Tokens added per second."""
+    capacity: float
+    tokens: float = -1.0
+    updated: float | None = None
+    paused_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = self.capacity
+
+    def _refill(self, t: float) -> None:
+        if self.updated is not None and t > self.updated:
+            self.tokens = min(self.capacity, self.tokens + (t - self.updated) * self.rate)
+        self.updated = t if self.updated is None else max(self.updated, t)
+
+    def wait_time(self, t: float) -> float:
+        """Seconds until one token is available (0 if one is now)."""
+        self._refill(t)
+        if t < self.paused_until:
+            return self.paused_until - t
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, t: float) -> None:
+        self._refill(t)
+        self.tokens -= 1
+
+    def pause(self, t: float, seconds: float) -> None:
+        """The platform said 429: nothing from this bucket until `t + seconds`, and start empty."""
+        self.paused_until = max(self.paused_until, t + seconds)
+        self.tokens = min(self.tokens, 0.0)
+
+
+@dataclass
+class RateLimiter:
+    """All buckets of all adapters. `budgets` maps platform -> its RateBudget."""
+
+    budgets: dict[str, RateBudget]
+    _global: dict[str, TokenBucket] = field(default_factory=dict)
+    _channel: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def _buckets(self, platform: str, rate_key: str) -> tuple[TokenBucket, TokenBucket]:
+        budget = self.budgets[platform]
+        g = self._global.get(platform)
+        if g is None:
+            g = self._global[platform] = TokenBucket(budget.per_second, budget.burst)
+        c = self._channel.get(rate_key)
+        if c is None:
+            c = self._channel[rate_key] = TokenBucket(
+                budget.per_channel_per_second, budget.per_channel_burst
+            )
+        return g, c
+
+    def try_take(self, platform: str, rate_key: str, now: datetime) -> float:
+        """Take a token from both buckets, or return how long to wait (taking nothing)."""
+        t = now.timestamp()
+        g, c = self._buckets(platform, rate_key)
+        wait = max(g.wait_time(t), c.wait_time(t))
+        if wait > 0:
+            return wait
+        g.take(t)
+        c.take(t)
+        return 0.0
+
+    def pause(
+        self, platform: str, rate_key: str, scope: str, now: datetime, seconds: float
+    ) -> None:
+        g, c = self._buckets(platform, rate_key)
+        (g if scope == "global" else c).pause(now.timestamp(), seconds)

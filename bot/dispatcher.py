@@ -1,0 +1,332 @@
+"""The Dispatcher: from a normalized event to features, inside one transaction.
+
+Order of work for each event: claim it in the Inbox (a duplicate stops here); find its community;
+keep the member record current; turn answers to prompts into `ChoicePicked` / `TextAnswered`;
+route to the features. A feature's work runs in a savepoint, so a `UserError` or a crash undoes
+the feature's half-done changes but keeps the Inbox claim and the reply that explains the failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.config.schema import CommunityConfig
+from bot.core.actions import DirectMessage
+from bot.core.commands import CommandTable, ParsedCommand
+from bot.core.errors import PermissionDenied, Unsupported, UserError
+from bot.core.events import (
+    ChoicePicked,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessagePosted,
+    ReactionAdded,
+    TextAnswered,
+    TimerFired,
+)
+from bot.core.message import Message
+from bot.core.roles import Role, allows
+from bot.delivery import inbox, outbox
+from bot.features.base import Context, Feature, Services
+from bot.metrics import Metrics
+from bot.store.db import affected, insert_ignore
+from bot.store.models import MemberRecord, OutboxItem, PromptRecord, TimerRecord
+
+log = logging.getLogger(__name__)
+
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
+_NUMBERS = re.compile(r"^\s*\d{1,2}(\s*[, ]\s*\d{1,2})*\s*$")
+
+
+class Dispatcher:
+    def __init__(self, *, services: Services, metrics: Metrics) -> None:
+        self._services = services
+        self._metrics = metrics
+        self.commands = CommandTable()
+        self._command_owner: dict[tuple[str, str], Feature] = {}
+        self._by_event: dict[type[Event], list[Feature]] = {}
+        self._by_name: dict[str, Feature] = {}
+        for feature in services.features:
+            self._by_name[feature.name] = feature
+            for spec in feature.commands:
+                self.commands.add(spec)
+                self._command_owner[(spec.root, spec.name)] = feature
+            for kind in feature.events:
+                self._by_event.setdefault(kind, []).append(feature)
+
+    def dispatch(self, session: Session, event: Event, now: datetime) -> bool:
+        """Handle `event` in `session`'s transaction. False if it was a duplicate."""
+        if not inbox.claim(
+            session, dedupe_key=event.dedupe_key, kind=type(event).__name__, now=now
+        ):
+            self._metrics.duplicates.inc()
+            return False
+        self._metrics.events.labels(type(event).__name__).inc()
+        if isinstance(event, TimerFired) and not _claim_timer(session, event.timer_key, now):
+            return True
+        community = self._community_for(session, event)
+        if community is None:
+            if isinstance(event, CommandInvoked):
+                self._reply_plain(session, event, now, "command.no_community")
+            return True
+        ctx = Context(
+            session=session,
+            now=now,
+            community=community,
+            platform=event.platform,
+            services=self._services,
+        )
+        _track_member(ctx, event)
+        event, prompt = self._as_answer(ctx, event)
+        self._guarded(ctx, event, lambda: self._route(ctx, event, prompt))
+        return True
+
+    # -- community and member ------------------------------------------------------------
+
+    def _community_for(self, session: Session, event: Event) -> CommunityConfig | None:
+        directory = self._services.directory
+        if isinstance(event, TimerFired):
+            return directory.community(event.community)
+        if isinstance(event, ChoicePicked | TextAnswered):
+            prompt = _prompt(session, event.prompt_id)
+            return directory.community(prompt.community) if prompt else None
+        channel = getattr(event, "channel", "")
+        is_direct = getattr(event, "is_direct", False)
+        if channel and not is_direct:
+            found = directory.community_of(event.platform, channel)
+            if found is not None or not isinstance(event, ReactionAdded):
+                return found
+        return self._home_community(session, event.platform, event.member)
+
+    def _home_community(
+        self, session: Session, platform: str, member: str
+    ) -> CommunityConfig | None:
+        """For DMs: the community the member joined last on this platform."""
+        stmt = (
+            select(MemberRecord)
+            .where(MemberRecord.platform == platform, MemberRecord.user_id == member)
+            .order_by(col(MemberRecord.joined_at).desc())
+        )
+        for record in session.exec(stmt):
+            found = self._services.directory.community(record.community)
+            if found is not None:
+                return found
+        communities = [c for c in self._services.config.communities if platform in c.channels]
+        return communities[0] if len(communities) == 1 else None
+
+    # -- prompts -----------------------------------------------------------------------------
+
+    def _as_answer(self, ctx: Context, event: Event) -> tuple[Event, PromptRecord | None]:
+        """Recognize a keycap reaction or a DM reply as the answer to an open prompt."""
+        if isinstance(event, ChoicePicked | TextAnswered):
+            return event, _prompt(ctx.session, event.prompt_id)
+        if isinstance(event, ReactionAdded) and event.emoji in KEYCAPS:
+            prompt = _prompt_by_message(ctx.session, event.platform, event.message_id)
+            if prompt and prompt.member == event.member and prompt.choices:
+                index = KEYCAPS.index(event.emoji)
+                if index < len(prompt.choices):
+                    return _picked(event, prompt, prompt.choices[index]), prompt
+        if isinstance(event, MessagePosted) and event.is_direct:
+            prompt = _open_prompt(ctx.session, event.platform, event.member)
+            if prompt is None:
+                return event, None
+            if prompt.expects_text:
+                answer = TextAnswered(
+                    platform=event.platform,
+                    dedupe_key=event.dedupe_key,
+                    occurred_at=event.occurred_at,
+                    member=event.member,
+                    prompt_id=prompt.prompt_id,
+                    text=event.text,
+                    channel=event.channel,
+                )
+                return answer, prompt
+            if prompt.choices and _NUMBERS.match(event.text):
+                numbers = [int(n) for n in re.split(r"[,\s]+", event.text.strip()) if n]
+                if all(1 <= n <= len(prompt.choices) for n in numbers):
+                    picked = ",".join(
+                        prompt.choices[n - 1] for n in numbers[: None if prompt.multiple else 1]
+                    )
+                    return _picked(event, prompt, picked), prompt
+                locale = ctx.locale_for(event.member)
+                ctx.dm(
+                    f"badpick:{event.dedupe_key}",
+                    event.member,
+                    Message(text=ctx.text("prompt.bad_pick", locale, count=len(prompt.choices))),
+                )
+        return event, None
+
+    # -- routing -------------------------------------------------------------------------------
+
+    def _route(self, ctx: Context, event: Event, prompt: PromptRecord | None) -> None:
+        if isinstance(event, CommandInvoked):
+            self._command(ctx, event)
+            return
+        if isinstance(event, ChoicePicked | TextAnswered):
+            if prompt is None or prompt.status != "open" or prompt.member != event.member:
+                return
+            feature = self._by_name.get(prompt.feature)
+            if feature is not None:
+                prompt.status = "answered"
+                prompt.answered_at = ctx.now
+                ctx.session.add(prompt)
+                feature.on_prompt(event, prompt, ctx)
+            return
+        if isinstance(event, TimerFired):
+            feature = self._by_name.get(event.feature)
+            if feature is not None:
+                feature.on_timer(event, ctx)
+            return
+        for feature in self._by_event.get(type(event), []):
+            feature.on_event(event, ctx)
+
+    def _command(self, ctx: Context, event: CommandInvoked) -> None:
+        parsed: ParsedCommand = self.commands.parse(event.root, event.text)
+        roles = ctx.roles_of(event.member)
+        if not allows(roles, parsed.spec.roles):
+            raise PermissionDenied(
+                "command.denied",
+                roles=_role_names(ctx, event.member, parsed.spec.roles),
+                command=parsed.spec.full_name,
+            )
+        self._command_owner[(parsed.spec.root, parsed.spec.name)].on_command(parsed, event, ctx)
+
+    def _guarded(self, ctx: Context, event: Event, work: Callable[[], None]) -> None:
+        """Run a feature's work in a savepoint; explain expected failures, apologize for bugs."""
+        savepoint = ctx.session.begin_nested()
+        emitted = len(ctx.emitted)
+        try:
+            work()
+        except UserError as exc:
+            savepoint.rollback()
+            del ctx.emitted[emitted:]
+            self._explain(ctx, event, ctx.text(exc.key, ctx.locale_for(event.member), **exc.params))
+        except Unsupported as exc:
+            savepoint.rollback()
+            del ctx.emitted[emitted:]
+            self._explain(ctx, event, f"{exc.platform} does not support '{exc.capability}'.")
+        except Exception:
+            savepoint.rollback()
+            del ctx.emitted[emitted:]
+            error_id = secrets.token_hex(4)
+            self._metrics.handler_errors.inc()
+            log.exception("error %s while handling %s", error_id, type(event).__name__)
+            self._explain(
+                ctx,
+                event,
+                ctx.text("command.crashed", ctx.locale_for(event.member), error_id=error_id),
+            )
+        else:
+            savepoint.commit()
+
+    def _explain(self, ctx: Context, event: Event, text: str) -> None:
+        if isinstance(event, CommandInvoked):
+            ctx.reply(event, Message(text=text))
+        elif isinstance(event, ChoicePicked | TextAnswered) or getattr(event, "is_direct", False):
+            ctx.dm(f"error:{event.dedupe_key}", event.member, Message(text=text))
+
+    def _reply_plain(
+        self, session: Session, event: CommandInvoked, now: datetime, key: str
+    ) -> None:
+        text = self._services.catalogue.text(key, "en")
+        action = DirectMessage(
+            platform=event.platform, member=event.member, message=Message(text=text)
+        )
+        outbox.enqueue(session, key=f"reply:{event.dedupe_key}", action=action, now=now)
+
+
+def _role_names(ctx: Context, member: str, roles: frozenset[Role]) -> str:
+    locale = ctx.locale_for(member)
+    order = [Role.HOST, Role.MODERATOR, Role.MANAGER, Role.ADMIN, Role.MEMBER]
+    names = [ctx.text(f"roles.{r.value}", locale) for r in order if r in roles]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {ctx.text('roles.or', locale)} {names[-1]}"
+
+
+def _picked(event: Event, prompt: PromptRecord, choice_id: str) -> ChoicePicked:
+    return ChoicePicked(
+        platform=event.platform,
+        dedupe_key=event.dedupe_key,
+        occurred_at=event.occurred_at,
+        member=event.member,
+        prompt_id=prompt.prompt_id,
+        choice_id=choice_id,
+        channel=getattr(event, "channel", ""),
+    )
+
+
+def _prompt(session: Session, prompt_id: str) -> PromptRecord | None:
+    return session.exec(select(PromptRecord).where(PromptRecord.prompt_id == prompt_id)).first()
+
+
+def _prompt_by_message(session: Session, platform: str, message_id: str) -> PromptRecord | None:
+    stmt = (
+        select(PromptRecord)
+        .join(OutboxItem, col(OutboxItem.key) == col(PromptRecord.effect_key))
+        .where(OutboxItem.platform == platform, OutboxItem.message_id == message_id)
+    )
+    return session.exec(stmt).first()
+
+
+def _open_prompt(session: Session, platform: str, member: str) -> PromptRecord | None:
+    stmt = (
+        select(PromptRecord)
+        .where(
+            PromptRecord.platform == platform,
+            PromptRecord.member == member,
+            PromptRecord.status == "open",
+        )
+        .order_by(col(PromptRecord.id).desc())
+    )
+    return session.exec(stmt).first()
+
+
+def _claim_timer(session: Session, key: str, now: datetime) -> bool:
+    result = session.execute(
+        update(TimerRecord)
+        .where(col(TimerRecord.key) == key, col(TimerRecord.status) == "pending")
+        .values(status="fired", fired_at=now)
+    )
+    return affected(result) > 0
+
+
+def _track_member(ctx: Context, event: Event) -> None:
+    """Keep the member record current: joins, leaves, and members first seen by a message."""
+    if isinstance(event, MemberLeft):
+        record = ctx.member(event.member)
+        if record is not None:
+            record.left_at = ctx.now
+            ctx.session.add(record)
+        return
+    if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked):
+        return
+    record = ctx.member(event.member)
+    name = getattr(event, "display_name", "") or event.member
+    if record is None:
+        insert_ignore(
+            ctx.session,
+            MemberRecord,
+            {
+                "platform": event.platform,
+                "user_id": event.member,
+                "community": ctx.community.id,
+                "display_name": name,
+                "locale": getattr(event, "locale", None),
+                "timezone": getattr(event, "timezone", None),
+                "platform_roles": "",
+                "joined_at": event.occurred_at if isinstance(event, MemberJoined) else ctx.now,
+            },
+        )
+    elif isinstance(event, MemberJoined):
+        record.left_at = None
+        record.display_name = name
+        ctx.session.add(record)

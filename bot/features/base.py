@@ -1,0 +1,241 @@
+"""What a feature is, and the context its handlers get.
+
+A feature's decisions are pure functions of its own modules; its handlers are thin wiring that
+read state through the context, call those functions and emit actions. Everything a handler does
+happens in the one transaction the Dispatcher opened for the event: the Inbox claim, the state
+changes, the Outbox rows. Either all of it is stored, or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlmodel import Session, select
+
+from bot.config.loader import Directory
+from bot.config.schema import CommunityConfig, PorchConfig
+from bot.core.actions import (
+    Action,
+    Capability,
+    DirectMessage,
+    Edit,
+    Ephemeral,
+    MessageRef,
+    Post,
+    capability_of,
+)
+from bot.core.commands import CommandSpec, ParsedCommand
+from bot.core.errors import Unsupported
+from bot.core.events import ChoicePicked, CommandInvoked, Event, TextAnswered, TimerFired
+from bot.core.message import Message
+from bot.core.roles import Role, identity_matches
+from bot.delivery import outbox
+from bot.i18n.catalogue import Catalogue
+from bot.store.db import insert_ignore
+from bot.store.models import AuditEntry, MemberRecord, PromptRecord, TimerRecord
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every handler may use besides the transaction: long-lived and read-only."""
+
+    config: PorchConfig
+    directory: Directory
+    catalogue: Catalogue
+    capabilities: dict[str, frozenset[Capability]]
+    features: tuple[Feature, ...] = ()
+
+
+@dataclass
+class Context:
+    session: Session
+    now: datetime
+    community: CommunityConfig
+    platform: str
+    services: Services
+    emitted: list[str] = field(default_factory=list)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def member(self, member: str) -> MemberRecord | None:
+        stmt = select(MemberRecord).where(
+            MemberRecord.platform == self.platform,
+            MemberRecord.user_id == member,
+            MemberRecord.community == self.community.id,
+        )
+        return self.session.exec(stmt).first()
+
+    def locale_for(self, member: str) -> str:
+        record = self.member(member)
+        return (record.locale if record and record.locale else None) or self.community.locale
+
+    def name_of(self, member: str) -> str:
+        record = self.member(member)
+        return record.display_name if record and record.display_name else member
+
+    def roles_of(self, member: str) -> frozenset[Role]:
+        c = self.community
+        roles: set[Role] = {Role.MEMBER}
+        for role, entries in (
+            (Role.ADMIN, c.admins),
+            (Role.MANAGER, c.managers),
+            (Role.MODERATOR, c.moderators),
+        ):
+            if any(identity_matches(e, self.platform, member) for e in entries):
+                roles.add(role)
+        record = self.member(member)
+        if record and record.platform_roles:
+            roles |= {Role(r) for r in record.platform_roles.split(",") if r}
+        for feature in self.services.features:
+            roles |= feature.granted_roles(self, member)
+        return frozenset(roles)
+
+    def text(self, key: str, locale: str, /, **params: Any) -> str:
+        return self.services.catalogue.text(key, locale, **params)
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.services.capabilities.get(self.platform, frozenset())
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def emit(self, key: str, action: Action) -> bool:
+        """Queue an effect under an idempotency key; degrade it if the platform lacks the capability.
+
+        Raises `Unsupported` when there is no sensible degradation: the caller tells the member.
+        """
+        action = self._degrade(action)
+        added = outbox.enqueue(self.session, key=key, action=action, now=self.now)
+        if added:
+            self.emitted.append(key)
+        return added
+
+    def _degrade(self, action: Action) -> Action:
+        capabilities = self.services.capabilities.get(action.platform, frozenset())
+        needed = capability_of(action)
+        if needed in capabilities:
+            return action
+        if isinstance(action, Ephemeral) and Capability.DM in capabilities:
+            return DirectMessage(
+                platform=action.platform, member=action.member, message=action.message
+            )
+        if (
+            isinstance(action, Post)
+            and action.thread is not None
+            and Capability.SEND in capabilities
+        ):
+            return action.model_copy(update={"thread": None})
+        if isinstance(action, Edit) and Capability.SEND in capabilities:
+            return Post(platform=action.platform, channel=action.channel, message=action.message)
+        raise Unsupported(action.platform, needed.value)
+
+    def post(
+        self, key: str, channel: str, message: Message, thread: MessageRef | None = None
+    ) -> bool:
+        return self.emit(
+            key, Post(platform=self.platform, channel=channel, message=message, thread=thread)
+        )
+
+    def dm(self, key: str, member: str, message: Message) -> bool:
+        return self.emit(key, DirectMessage(platform=self.platform, member=member, message=message))
+
+    def reply(self, event: CommandInvoked, message: Message) -> bool:
+        """Answer a command privately: in the DM it came from, or ephemerally in its channel."""
+        key = f"reply:{event.dedupe_key}:{len(self.emitted)}"
+        if event.is_direct:
+            return self.dm(key, event.member, message)
+        return self.emit(
+            key,
+            Ephemeral(
+                platform=self.platform, channel=event.channel, member=event.member, message=message
+            ),
+        )
+
+    def ask(self, key: str, member: str, message: Message, *, feature: str) -> str:
+        """DM a prompt and remember it, so a pick or typed answer finds its way back."""
+        prompt_id = message.prompt_id or key
+        message = message.model_copy(update={"prompt_id": prompt_id})
+        insert_ignore(
+            self.session,
+            PromptRecord,
+            {
+                "prompt_id": prompt_id,
+                "platform": self.platform,
+                "member": member,
+                "community": self.community.id,
+                "feature": feature,
+                "expects_text": message.expects_text,
+                "choices": [c.id for c in message.choices],
+                "multiple": message.multiple,
+                "effect_key": key,
+                "status": "open",
+                "created_at": self.now,
+            },
+        )
+        self.dm(key, member, message)
+        return prompt_id
+
+    def start_timer(
+        self,
+        key: str,
+        due_at: datetime,
+        *,
+        feature: str,
+        member: str = "",
+        subject: str = "",
+        payload: dict[str, str] | None = None,
+    ) -> bool:
+        return insert_ignore(
+            self.session,
+            TimerRecord,
+            {
+                "key": key,
+                "feature": feature,
+                "community": self.community.id,
+                "platform": self.platform,
+                "member": member,
+                "subject": subject,
+                "payload": payload or {},
+                "due_at": due_at,
+                "status": "pending",
+            },
+        )
+
+    def audit(self, *, actor: str, action: str, subject: str = "", **detail: Any) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.now,
+                community=self.community.id,
+                actor=actor,
+                action=action,
+                subject=subject,
+                detail=detail,
+            )
+        )
+
+
+class Feature:
+    """Base of every feature. Override what applies; the defaults do nothing."""
+
+    name: ClassVar[str] = "feature"
+    commands: ClassVar[tuple[CommandSpec, ...]] = ()
+    events: ClassVar[tuple[type[Event], ...]] = ()
+
+    def on_event(self, event: Event, ctx: Context) -> None:
+        """Called for every event whose type is in `events`."""
+
+    def on_command(self, command: ParsedCommand, event: CommandInvoked, ctx: Context) -> None:
+        """Called for this feature's own commands, after the role check passed."""
+
+    def on_prompt(
+        self, event: ChoicePicked | TextAnswered, prompt: PromptRecord, ctx: Context
+    ) -> None:
+        """Called when a member answers a prompt this feature asked."""
+
+    def on_timer(self, event: TimerFired, ctx: Context) -> None:
+        """Called when one of this feature's timers comes due."""
+
+    def granted_roles(self, ctx: Context, member: str) -> set[Role]:
+        """Roles this feature grants (an AMA's hosts); checked with every command."""
+        return set()
