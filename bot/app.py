@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.config.loader import Directory
 from bot.config.schema import PorchConfig
@@ -62,6 +63,7 @@ class Porch:
         features: Iterable[Feature] | None = None,
         catalogue: Catalogue | None = None,
         retry: RetryPolicy | None = None,
+        playbooks: Mapping[str, Any] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -74,6 +76,7 @@ class Porch:
             catalogue=catalogue or Catalogue.load(),
             capabilities={a.platform: a.capabilities for a in adapters},
             features=tuple(features if features is not None else default_features()),
+            playbooks=dict(playbooks or {}),
         )
         self.dispatcher = Dispatcher(services=self.services, metrics=self.metrics)
         self.deliverer = Deliverer(

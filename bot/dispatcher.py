@@ -330,3 +330,9 @@ def _track_member(ctx: Context, event: Event) -> None:
         record.left_at = None
         record.display_name = name
         ctx.session.add(record)
+    if isinstance(event, MessagePosted) and not event.is_direct:
+        record = record or ctx.member(event.member)
+        if record is not None:
+            record.first_posted_at = record.first_posted_at or ctx.now
+            record.last_active_at = ctx.now
+            ctx.session.add(record)

@@ -8,6 +8,7 @@ changes, the Outbox rows. Either all of it is stored, or none.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -46,6 +47,8 @@ class Services:
     catalogue: Catalogue
     capabilities: dict[str, frozenset[Capability]]
     features: tuple[Feature, ...] = ()
+    playbooks: Mapping[str, Any] = field(default_factory=dict)
+    """Validated playbooks by id (see `bot.playbooks`); features look up their own kinds."""
 
 
 @dataclass

@@ -74,6 +74,9 @@ class MemberRecord(SQLModel, table=True):
     """Roles the platform reports (`admin`, `manager`, `moderator`), comma-separated."""
     joined_at: datetime = _ts()
     left_at: datetime | None = _ts(nullable=True)
+    first_posted_at: datetime | None = _ts(nullable=True)
+    """When the member first wrote in one of the community's channels (not DMs to Porch)."""
+    last_active_at: datetime | None = _ts(nullable=True)
 
 
 class PromptRecord(SQLModel, table=True):

@@ -22,7 +22,8 @@ from bot.core.events import Event
 from bot.features.base import Feature
 from bot.store.db import Store
 from bot.store.migrate import upgrade
-from bot.testing.builders import T0, config as default_config
+from bot.testing.builders import T0
+from bot.testing.builders import config as default_config
 from bot.testing.memory import MemoryAdapter
 
 

@@ -1,17 +1,17 @@
-"""foundation: inbox, outbox, members, prompts, timers, audit
+"""foundation
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:05:18.126899
+Create Date: 2026-11-22 05:12:48.874832
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel  # noqa: F401
 from alembic import op
 
-import bot.store.types
+import bot.store.types  # noqa: F401
 
 
 revision: str = '0001'
@@ -55,6 +55,8 @@ def upgrade() -> None:
     sa.Column('platform_roles', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('joined_at', bot.store.types.UTCDateTime(), nullable=False),
     sa.Column('left_at', bot.store.types.UTCDateTime(), nullable=True),
+    sa.Column('first_posted_at', bot.store.types.UTCDateTime(), nullable=True),
+    sa.Column('last_active_at', bot.store.types.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'user_id', 'community')
     )
