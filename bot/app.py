@@ -83,6 +83,7 @@ class Porch:
             store=store, clock=clock, adapters=self.adapters, metrics=self.metrics, policy=retry
         )
         self._wake = asyncio.Event()
+        self._delivery_due: datetime | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
 
@@ -110,15 +111,16 @@ class Porch:
         """Fire and deliver everything due now, until nothing is (scripted runs, tests)."""
         for _ in range(max_passes):
             fired = await self.fire_due_timers()
-            next_at = await self.deliverer.deliver_due()
+            next_at = self._delivery_due = await self.deliverer.deliver_due()
             now = self.clock.now()
             if not fired and (next_at is None or next_at > now):
                 return
         raise RuntimeError("Porch did not settle: effects keep coming due")
 
     def next_wakeup(self) -> datetime | None:
+        """When there is next something to do: a timer, or what the Deliverer last asked for."""
         with self.store.transaction() as session:
-            candidates = [timers.next_due_at(session), outbox.next_due_at(session)]
+            candidates = [timers.next_due_at(session), self._delivery_due]
         return min((c for c in candidates if c is not None), default=None)
 
     # -- running -------------------------------------------------------------------------------
@@ -158,14 +160,11 @@ class Porch:
             self._wake.clear()
             try:
                 await self.fire_due_timers()
-                next_delivery = await self.deliverer.deliver_due()
+                self._delivery_due = await self.deliverer.deliver_due()
             except Exception:
                 log.exception("the delivery loop failed; retrying shortly")
-                next_delivery = self.clock.now() + timedelta(seconds=5)
-            next_timer = self.next_wakeup()
-            candidates = [t for t in (next_delivery, next_timer) if t is not None]
-            until = min(candidates, default=self.clock.now() + IDLE_POLL)
-            until = min(until, self.clock.now() + IDLE_POLL)
+                self._delivery_due = self.clock.now() + timedelta(seconds=5)
+            until = min(self.next_wakeup() or self.clock.now() + IDLE_POLL, self.clock.now() + IDLE_POLL)
             if until <= self.clock.now():
                 await asyncio.sleep(0)
                 continue

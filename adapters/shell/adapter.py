@@ -53,6 +53,14 @@ class ShellError(ValueError):
     """A directive that cannot be carried out now (`:click` with nothing to click)."""
 
 
+@dataclass(frozen=True)
+class Shown:
+    channel: str
+    ref: str
+    message: Message
+    thread: str | None = None
+
+
 @dataclass
 class _Prompt:
     prompt_id: str
@@ -74,6 +82,8 @@ class ShellAdapter:
         self._prompts: dict[str, _Prompt] = {}
         self._channel_of: dict[str, str] = {}
         self._sink: EventSink | None = None
+        self.shown: list[Shown] = []
+        """Every message Porch showed, for tests that want structure rather than lines."""
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
@@ -99,6 +109,9 @@ class ShellAdapter:
         if d.verb == "leave":
             self._write(f"* {d.user} left {d.channel}")
             return MemberLeft(**base, channel=d.channel)
+        if d.user == BOT:
+            self._write(f"(ignored: {d.user} is Porch itself)")
+            return None
         if d.verb in ("say", "dm"):
             channel = d.channel if d.verb == "say" else f"dm:{d.user}"
             ref = self._new_ref(channel)
@@ -149,7 +162,8 @@ class ShellAdapter:
     async def execute(self, action: Action, ctx: DeliveryContext) -> Delivered:
         if isinstance(action, Post):
             where = action.channel + (f" › {_ref(action.thread)}" if action.thread else "")
-            return self._show(action.channel, where, action.message)
+            thread = _ref(action.thread) if action.thread else None
+            return self._show(action.channel, where, action.message, thread)
         if isinstance(action, DirectMessage):
             self._remember_prompt(action.member, action.message)
             return self._show(f"dm:{action.member}", f"dm {action.member}", action.message)
@@ -189,8 +203,9 @@ class ShellAdapter:
             self._write(f"* {BOT} removed {action.member} from {action.channel}{reason}")
         return Delivered(channel=getattr(action, "channel", None))
 
-    def _show(self, channel: str, where: str, message: Message) -> Delivered:
+    def _show(self, channel: str, where: str, message: Message, thread: str | None = None) -> Delivered:
         ref = self._new_ref(channel)
+        self.shown.append(Shown(channel, ref, message, thread))
         for line in message_lines(f"[{where}] {BOT} ({ref})", message):
             self._write(line)
         return Delivered(message_id=ref, channel=channel)

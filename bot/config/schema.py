@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PlatformName = Literal["slack", "matrix", "shell"]
+PlatformName = Literal["slack", "matrix", "shell", "memory"]
+"""`memory` is the in-memory test platform of `bot.testing`."""
 CommunityKind = Literal["interest", "project", "department"]
 
 
@@ -83,7 +84,13 @@ class PlatformsConfig(_Strict):
 
 
 class PorchConfig(_Strict):
-    communities: tuple[CommunityConfig, ...] = Field(min_length=1)
+    communities: tuple[CommunityConfig, ...]
     playbook_dirs: tuple[str, ...] = ()
     platforms: PlatformsConfig = PlatformsConfig()
     retention_days: int = Field(30, ge=1)
+
+    @model_validator(mode="after")
+    def _some_community(self) -> PorchConfig:
+        if not self.communities:
+            raise ValueError("communities: at least one community is needed")
+        return self

@@ -162,9 +162,9 @@ def _child_model(current: Any, part: str | int) -> Any:
         field_info = current.model_fields.get(str(part))
         return _unwrap(field_info.annotation) if field_info else None
     origin = typing.get_origin(current)
-    if origin in (list, tuple, dict) and isinstance(part, int | str):
-        args = typing.get_args(current)
-        return _unwrap(args[-1]) if args else None
+    args = [a for a in typing.get_args(current) if a is not Ellipsis]
+    if origin in (list, tuple, dict) and args:
+        return _unwrap(args[-1] if origin is dict else args[0])
     return None
 
 

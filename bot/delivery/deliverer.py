@@ -72,14 +72,41 @@ class Deliverer:
         now = self._clock.now()
         with self._store.transaction() as session:
             rows = outbox.due(session, now=now, limit=self._batch)
-        held: set[str] = set()
-        wake: datetime | None = None
+        chosen, wake, again_now = self._choose(rows, now)
+        claimed = []
+        with self._store.transaction() as session:
+            for row in chosen:
+                assert row.id is not None
+                if outbox.claim(session, item_id=row.id, now=now):
+                    claimed.append(row)
+        await asyncio.gather(*(self._deliver(row) for row in claimed))
+        if again_now or len(rows) == self._batch:
+            return self._clock.now()
+        with self._store.transaction() as session:
+            later = outbox.next_due_after(session, now)
+        return min((t for t in (later, wake) if t is not None), default=None)
+
+    def _choose(
+        self, rows: list[OutboxItem], now: datetime
+    ) -> tuple[list[OutboxItem], datetime | None, bool]:
+        """Pick the rows to deliver now: one per channel, in order, within the rate budgets.
+
+        Returns the chosen rows, when a budget will next allow a held row, and whether rows were
+        held back only by this pass's own choices (then the next pass is due at once).
+        """
         chosen: list[OutboxItem] = []
+        held: set[str] = set()
+        going: set[str] = set()
+        wake: datetime | None = None
+        again_now = False
         for row in rows:
-            if row.rate_key in held or len(chosen) >= self._concurrency:
-                held.add(row.rate_key)
+            if row.rate_key in held:
+                again_now = again_now or row.rate_key in going
                 continue
             held.add(row.rate_key)
+            if len(chosen) >= self._concurrency:
+                again_now = True
+                break
             if row.platform not in self._adapters:
                 self._dead(row, f"no adapter for platform '{row.platform}' is running")
                 continue
@@ -89,18 +116,8 @@ class Deliverer:
                 wake = at if wake is None else min(wake, at)
                 continue
             chosen.append(row)
-        claimed = []
-        with self._store.transaction() as session:
-            for row in chosen:
-                assert row.id is not None
-                if outbox.claim(session, item_id=row.id, now=now):
-                    claimed.append(row)
-        await asyncio.gather(*(self._deliver(row) for row in claimed))
-        if len(rows) == self._batch or len(chosen) >= self._concurrency:
-            return self._clock.now()
-        with self._store.transaction() as session:
-            later = outbox.next_due_at(session)
-        return later if wake is None or (later is not None and later < wake) else wake
+            going.add(row.rate_key)
+        return chosen, wake, again_now
 
     async def _deliver(self, row: OutboxItem) -> None:
         assert row.id is not None

@@ -53,8 +53,17 @@ def due(session: Session, *, now: datetime, limit: int) -> list[OutboxItem]:
 
 
 def next_due_at(session: Session) -> datetime | None:
+    """The earliest time any undelivered row wants attention (in-flight rows: their lease)."""
     stmt = select(func.min(OutboxItem.next_attempt_at)).where(
         col(OutboxItem.status).in_(("pending", "in_flight"))
+    )
+    return session.exec(stmt).one()
+
+
+def next_due_after(session: Session, now: datetime) -> datetime | None:
+    """Like `next_due_at`, but only rows not already due at `now` (those the caller has seen)."""
+    stmt = select(func.min(OutboxItem.next_attempt_at)).where(
+        col(OutboxItem.status).in_(("pending", "in_flight")), col(OutboxItem.next_attempt_at) > now
     )
     return session.exec(stmt).one()
 

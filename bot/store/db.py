@@ -91,7 +91,8 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported databases
         stmt = insert(table).values(**values)
-    return affected(session.execute(stmt)) > 0
+    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts through SQLAlchemy.
+    return session.execute(stmt.returning(table.c.id)).first() is not None
 
 
 def affected(result: Any) -> int:

@@ -35,20 +35,27 @@ class MemoryAdapter:
     executed: list[Executed] = field(default_factory=list)
     failures: dict[str, deque[Exception]] = field(default_factory=dict)
     started: bool = False
+    bot_id: str = "porch"
+    started_at: datetime | None = None
     _sink: EventSink | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
         self.started = True
+        self.started_at = self.clock.now() if self.clock else None
 
     async def stop(self) -> None:
         self.started = False
         self._sink = None
 
     async def receive(self, event: Event) -> None:
-        """Deliver an inbound event as the platform would."""
+        """Deliver an inbound event as a platform would; like every adapter, drop our own and old ones."""
         assert self._sink is not None, "start() the adapter first"
+        if event.member == self.bot_id:
+            return
+        if self.started_at is not None and event.occurred_at < self.started_at:
+            return
         await self._sink(event)
 
     def fail_next(self, kind: str, *errors: Exception) -> None:

@@ -1,0 +1,89 @@
+from pathlib import Path
+
+from bot.config.loader import DEMO_CONFIG, Directory, load_config
+from bot.config.settings import Settings
+
+GOOD = """\
+communities:
+  - id: excel
+    name: Excel explained
+    kind: interest
+    timezone: Europe/Berlin
+    channels:
+      shell: {main: "#excel"}
+"""
+
+
+def _load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
+    path = tmp_path / "porch.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+def test_the_demo_configuration_is_valid() -> None:
+    config, source = load_config(DEMO_CONFIG)
+    assert config is not None and not source.problems
+    assert Directory(config).community_of("shell", "#general") is not None
+
+
+def test_a_valid_configuration_loads(tmp_path: Path) -> None:
+    config, source = _load(tmp_path, GOOD)
+    assert config is not None and source.problems == []
+
+
+def test_every_problem_is_reported_at_once_with_file_line_and_field(tmp_path: Path) -> None:
+    text = GOOD.replace("kind: interest", "kind: intrest").replace(
+        "timezone: Europe/Berlin", "timezone: Europe/Berln"
+    )
+    text = text.replace('main: "#excel"}', 'mian: "#excel"}')
+    _, source = _load(tmp_path, text)
+    rendered = sorted(str(p) for p in source.problems)
+    assert any(
+        ":4 communities[0].kind: 'intrest' is not allowed (did you mean 'interest'?)" in r
+        for r in rendered
+    ), rendered
+    assert any(
+        ":5 communities[0].timezone: unknown time zone 'Europe/Berln'" in r for r in rendered
+    ), rendered
+    assert any(
+        ":7 communities[0].channels.shell.mian: unknown field 'mian' (did you mean 'main'?)" in r
+        for r in rendered
+    ), rendered
+    assert any("channels.shell.main: is required" in r for r in rendered), rendered
+    assert len(rendered) == 4, rendered
+
+
+def test_a_duplicate_key_is_reported_not_silently_overwritten(tmp_path: Path) -> None:
+    _, source = _load(
+        tmp_path, GOOD.replace("    kind: interest\n", "    kind: interest\n    kind: project\n")
+    )
+    assert any("appears twice" in str(p) and ":5" in str(p) for p in source.problems)
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    _, source = _load(tmp_path, GOOD + "  - id: [unclosed\n")
+    assert len(source.problems) == 1
+    assert "not valid YAML" in str(source.problems[0])
+    assert source.problems[0].line is not None
+
+
+def test_a_channel_claimed_by_two_communities_is_an_error(tmp_path: Path) -> None:
+    second = GOOD.replace("communities:\n", "").replace("id: excel", "id: expats")
+    _, source = _load(tmp_path, GOOD + second)
+    assert any("already belongs to community 'excel'" in str(p) for p in source.problems)
+
+
+def test_a_secret_in_the_file_is_refused_as_an_unknown_field(tmp_path: Path) -> None:
+    _, source = _load(tmp_path, GOOD + "slack_bot_token: xoxb-123\n")
+    assert any("unknown field 'slack_bot_token'" in str(p) for p in source.problems)
+
+
+def test_placeholder_secrets_from_the_docs_are_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORCH_SLACK_BOT_TOKEN", "xoxb-your-token")
+    problems = Settings().secret_problems()
+    assert [p.file for p in problems] == ["PORCH_SLACK_BOT_TOKEN"]
+
+
+def test_secrets_never_show_in_a_repr(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PORCH_SLACK_BOT_TOKEN", "xoxb-real-secret-value")
+    assert "real-secret" not in repr(Settings())

@@ -1,0 +1,36 @@
+from datetime import UTC, datetime, timedelta
+
+from bot.core.adapter import RateBudget
+from bot.delivery.ratelimit import RateLimiter, TokenBucket
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_bucket_allows_its_burst_then_the_rate() -> None:
+    bucket = TokenBucket(rate=2, capacity=3)
+    t = T.timestamp()
+    for _ in range(3):
+        assert bucket.wait_time(t) == 0
+        bucket.take(t)
+    assert bucket.wait_time(t) == 0.5
+    assert bucket.wait_time(t + 0.5) == 0
+
+
+def test_a_pause_holds_the_bucket_until_it_ends() -> None:
+    bucket = TokenBucket(rate=100, capacity=100)
+    bucket.pause(T.timestamp(), 3)
+    assert bucket.wait_time(T.timestamp() + 1) == 2
+
+
+def test_the_limiter_spends_from_both_the_platform_and_the_channel_bucket() -> None:
+    limiter = RateLimiter({"slack": RateBudget(10, 10, 1, 1)})
+    assert limiter.try_take("slack", "slack:C1", T) == 0
+    assert limiter.try_take("slack", "slack:C1", T) == 1.0
+    assert limiter.try_take("slack", "slack:C2", T) == 0
+
+
+def test_the_platform_budget_caps_all_channels_together() -> None:
+    limiter = RateLimiter({"slack": RateBudget(2, 2, 100, 100)})
+    waits = [limiter.try_take("slack", f"slack:C{i}", T) for i in range(3)]
+    assert waits == [0, 0, 0.5]
+    assert limiter.try_take("slack", "slack:C9", T + timedelta(seconds=0.5)) == 0
