@@ -19,7 +19,7 @@ from bot.config.schema import PorchConfig
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock, FakeClock
 from bot.core.events import Event
-from bot.delivery import outbox
+from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.dispatcher import Dispatcher
 from bot.features.base import Feature, Services
@@ -32,6 +32,9 @@ from bot.store.db import Store
 log = logging.getLogger(__name__)
 
 IDLE_POLL = timedelta(seconds=30)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+INBOX_KEEP = timedelta(days=7)
+"""Far longer than any platform redelivers an event (Slack retries for about an hour)."""
 
 
 def default_features() -> list[Feature]:
@@ -84,6 +87,7 @@ class Porch:
         )
         self._wake = asyncio.Event()
         self._delivery_due: datetime | None = None
+        self._housekept: datetime | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
 
@@ -116,6 +120,17 @@ class Porch:
             if not fired and (next_at is None or next_at > now):
                 return
         raise RuntimeError("Porch did not settle: effects keep coming due")
+
+    def housekeeping(self) -> None:
+        """Forget what no longer needs remembering; at most once per `HOUSEKEEPING_EVERY`."""
+        now = self.clock.now()
+        if self._housekept is not None and now - self._housekept < HOUSEKEEPING_EVERY:
+            return
+        self._housekept = now
+        with self.store.transaction() as session:
+            pruned = inbox.prune(session, older_than=INBOX_KEEP, now=now)
+        if pruned:
+            log.info("forgot %d inbox keys older than %s", pruned, INBOX_KEEP)
 
     def next_wakeup(self) -> datetime | None:
         """When there is next something to do: a timer, or what the Deliverer last asked for."""
@@ -161,10 +176,13 @@ class Porch:
             try:
                 await self.fire_due_timers()
                 self._delivery_due = await self.deliverer.deliver_due()
+                self.housekeeping()
             except Exception:
                 log.exception("the delivery loop failed; retrying shortly")
                 self._delivery_due = self.clock.now() + timedelta(seconds=5)
-            until = min(self.next_wakeup() or self.clock.now() + IDLE_POLL, self.clock.now() + IDLE_POLL)
+            until = min(
+                self.next_wakeup() or self.clock.now() + IDLE_POLL, self.clock.now() + IDLE_POLL
+            )
             if until <= self.clock.now():
                 await asyncio.sleep(0)
                 continue

@@ -131,3 +131,15 @@ async def test_a_message_in_an_unknown_channel_is_ignored(h: Harness) -> None:
     events: list[Event] = [said("alice", "hi", channel="#elsewhere")]
     assert await h.send(*events) == [True]
     assert h.adapter.executed == []
+
+
+async def test_housekeeping_forgets_old_inbox_keys_but_not_recent_ones(h: Harness) -> None:
+    from datetime import timedelta
+
+    await h.send(command("alice", "/porch ping", key="old"))
+    h.clock.advance(timedelta(days=8))
+    await h.send(command("alice", "/porch ping", key="recent"))
+    h.porch.housekeeping()
+    with h.store.transaction() as s:
+        keys = [i.dedupe_key for i in s.exec(select(InboxItem))]
+    assert keys == ["recent"]
