@@ -203,7 +203,9 @@ class ShellAdapter:
             self._write(f"* {BOT} removed {action.member} from {action.channel}{reason}")
         return Delivered(channel=getattr(action, "channel", None))
 
-    def _show(self, channel: str, where: str, message: Message, thread: str | None = None) -> Delivered:
+    def _show(
+        self, channel: str, where: str, message: Message, thread: str | None = None
+    ) -> Delivered:
         ref = self._new_ref(channel)
         self.shown.append(Shown(channel, ref, message, thread))
         for line in message_lines(f"[{where}] {BOT} ({ref})", message):
