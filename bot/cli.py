@@ -191,21 +191,22 @@ def outbox_cmd(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Migrate the database schema to this Porch's version (back up first)."""
-    from bot.store.migrate import current_revision, head_revision, upgrade
+    from bot.store.migrate import current_revisions, head_revisions, upgrade
 
     store = Store(_settings(None, db).database_url)
-    before = current_revision(store)
+    before = ", ".join(sorted(current_revisions(store))) or "empty"
     upgrade(store)
-    typer.echo(f"Schema upgraded from {before or 'empty'} to {head_revision(store)}.")
+    typer.echo(f"Schema upgraded from {before} to {', '.join(sorted(head_revisions(store)))}.")
 
 
 @db_app.command("current")
 def db_current(db: DbOpt = None) -> None:
     """Show the schema revision of the database and the one this Porch needs."""
-    from bot.store.migrate import current_revision, head_revision
+    from bot.store.migrate import current_revisions, head_revisions
 
     store = Store(_settings(None, db).database_url)
-    typer.echo(f"database: {current_revision(store) or 'empty'}; needed: {head_revision(store)}")
+    current = ", ".join(sorted(current_revisions(store))) or "empty"
+    typer.echo(f"database: {current}; needed: {', '.join(sorted(head_revisions(store)))}")
 
 
 def main() -> None:

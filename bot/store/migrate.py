@@ -27,16 +27,18 @@ def alembic_config(store: Store) -> Config:
     return cfg
 
 
-def head_revision(store: Store) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(store)).get_current_head()
+def head_revisions(store: Store) -> set[str]:
+    """Every head: each feature's tables are an Alembic branch of their own off the foundation,
+    so features developed side by side never fight over one linear chain of revisions."""
+    return set(ScriptDirectory.from_config(alembic_config(store)).get_heads())
 
 
-def current_revision(store: Store) -> str | None:
+def current_revisions(store: Store) -> set[str]:
     with store.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(store: Store, revision: str = "head") -> None:
+def upgrade(store: Store, revision: str = "heads") -> None:
     cfg = alembic_config(store)
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -48,14 +50,18 @@ def ensure_schema(store: Store) -> str:
 
     Returns what happened: `created`, or `current`.
     """
-    current = current_revision(store)
-    head = head_revision(store)
-    if current == head:
+    current = current_revisions(store)
+    heads = head_revisions(store)
+    if current == heads:
         return "current"
-    if current is None and not inspect(store.engine).get_table_names():
+    if not current and not inspect(store.engine).get_table_names():
         upgrade(store)
         return "created"
     raise DatabaseNotMigrated(
-        f"the database is at schema revision {current or 'none (tables without a revision)'}, "
-        f"this Porch needs {head}. Back it up, then run `porch db upgrade`."
+        f"the database is at schema revision {_show(current)}, this Porch needs {_show(heads)}. "
+        "Back it up, then run `porch db upgrade`."
     )
+
+
+def _show(revisions: set[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none (tables without a revision)"

@@ -13,7 +13,7 @@ from bot.core.errors import DatabaseNotMigrated
 from bot.core.message import Message
 from bot.delivery import inbox, outbox
 from bot.store.db import Store
-from bot.store.migrate import current_revision, ensure_schema, head_revision
+from bot.store.migrate import current_revisions, ensure_schema, head_revisions
 from bot.store.models import AuditEntry
 
 T = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -27,7 +27,7 @@ def test_the_migrations_build_exactly_the_schema_of_the_models(store: Store) -> 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
-    assert current_revision(store) == head_revision(store)
+    assert current_revisions(store) == head_revisions(store)
 
 
 def test_an_event_key_is_claimed_once(store: Store) -> None:
