@@ -130,7 +130,7 @@ class Dispatcher:
             return event, _prompt(ctx.session, event.prompt_id)
         if isinstance(event, ReactionAdded) and event.emoji in KEYCAPS:
             prompt = _prompt_by_message(ctx.session, event.platform, event.message_id)
-            if prompt and prompt.member == event.member and prompt.choices:
+            if prompt and prompt.member in ("", event.member) and prompt.choices:
                 index = KEYCAPS.index(event.emoji)
                 if index < len(prompt.choices):
                     return _picked(event, prompt, prompt.choices[index]), prompt
@@ -171,13 +171,14 @@ class Dispatcher:
             self._command(ctx, event)
             return
         if isinstance(event, ChoicePicked | TextAnswered):
-            if prompt is None or prompt.status != "open" or prompt.member != event.member:
+            if prompt is None or prompt.status != "open" or prompt.member not in ("", event.member):
                 return
             feature = self._by_name.get(prompt.feature)
             if feature is not None:
-                prompt.status = "answered"
-                prompt.answered_at = ctx.now
-                ctx.session.add(prompt)
+                if prompt.member:
+                    prompt.status = "answered"
+                    prompt.answered_at = ctx.now
+                    ctx.session.add(prompt)
                 feature.on_prompt(event, prompt, ctx)
             return
         if isinstance(event, TimerFired):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.config.loader import Directory
 from bot.config.schema import CommunityConfig, PorchConfig
@@ -35,7 +36,7 @@ from bot.core.roles import Role, identity_matches
 from bot.delivery import outbox
 from bot.i18n.catalogue import Catalogue
 from bot.store.db import insert_ignore
-from bot.store.models import AuditEntry, MemberRecord, PromptRecord, TimerRecord
+from bot.store.models import AuditEntry, MemberRecord, OutboxItem, PromptRecord, TimerRecord
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,13 @@ class Context:
         """DM a prompt and remember it, so a pick or typed answer finds its way back."""
         prompt_id = message.prompt_id or key
         message = message.model_copy(update={"prompt_id": prompt_id})
+        self._remember_prompt(prompt_id, member, message, key, feature)
+        self.dm(key, member, message)
+        return prompt_id
+
+    def _remember_prompt(
+        self, prompt_id: str, member: str, message: Message, key: str, feature: str
+    ) -> None:
         insert_ignore(
             self.session,
             PromptRecord,
@@ -176,8 +184,38 @@ class Context:
                 "created_at": self.now,
             },
         )
-        self.dm(key, member, message)
+
+    def offer(
+        self,
+        key: str,
+        channel: str,
+        message: Message,
+        *,
+        feature: str,
+        thread: MessageRef | None = None,
+    ) -> str:
+        """Post a public prompt in a channel: anyone may pick (an upvote button, a moderator's
+        one-click action). It stays open until the feature calls `close_prompt`; the feature
+        decides who may do what."""
+        prompt_id = message.prompt_id or key
+        message = message.model_copy(update={"prompt_id": prompt_id})
+        self._remember_prompt(prompt_id, "", message, key, feature)
+        self.post(key, channel, message, thread)
         return prompt_id
+
+    def close_prompt(self, prompt_id: str) -> None:
+        self.session.execute(
+            update(PromptRecord)
+            .where(col(PromptRecord.prompt_id) == prompt_id)
+            .values(status="closed")
+        )
+
+    def effect_for_message(self, message_id: str) -> str | None:
+        """The Outbox key of the effect that posted `message_id` on this platform, if Porch did."""
+        stmt = select(OutboxItem.key).where(
+            OutboxItem.platform == self.platform, OutboxItem.message_id == message_id
+        )
+        return self.session.exec(stmt).first()
 
     def start_timer(
         self,

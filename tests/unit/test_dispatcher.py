@@ -12,7 +12,7 @@ from bot.core.roles import Role
 from bot.features.base import Context, Feature
 from bot.features.builtin import Builtin
 from bot.store.models import InboxItem, MemberRecord, PromptRecord
-from bot.testing.builders import command, dm, joined, reacted, said
+from bot.testing.builders import command, dm, joined, picked, reacted, said
 from bot.testing.harness import Harness
 
 
@@ -23,20 +23,40 @@ class Asker(Feature):
     commands: ClassVar[tuple[CommandSpec, ...]] = (
         CommandSpec("porch", "quiz", "builtin.summary_ping", args=(Param("mode", required=False),)),
         CommandSpec("porch", "boom", "builtin.summary_ping", roles=frozenset({Role.MODERATOR})),
+        CommandSpec("porch", "poll", "builtin.summary_ping"),
     )
     answers: ClassVar[list[str]] = []
 
     def on_command(self, command: ParsedCommand, event: CommandInvoked, ctx: Context) -> None:
+        if command.spec.name == "poll":
+            choices = (Choice(id="yes", label="Yes"), Choice(id="no", label="No"))
+            ctx.offer(
+                "poll", event.channel, Message(text="Pizza?", choices=choices), feature=self.name
+            )
+            return
         if command.spec.name == "boom":
             ctx.reply(event, Message(text="half done"))
             raise RuntimeError("a bug")
         choices = (Choice(id="tea", label="Tea"), Choice(id="coffee", label="Coffee"))
-        ctx.ask(f"quiz:{event.member}", event.member, Message(text="Tea or coffee?", choices=choices), feature=self.name)
+        ctx.ask(
+            f"quiz:{event.member}",
+            event.member,
+            Message(text="Tea or coffee?", choices=choices),
+            feature=self.name,
+        )
         if command.get("mode") == "text":
-            ctx.ask(f"quiz-text:{event.member}", event.member, Message(text="Why?", expects_text=True), feature=self.name)
+            ctx.ask(
+                f"quiz-text:{event.member}",
+                event.member,
+                Message(text="Why?", expects_text=True),
+                feature=self.name,
+            )
 
-    def on_prompt(self, event: ChoicePicked | TextAnswered, prompt: PromptRecord, ctx: Context) -> None:
-        self.answers.append(event.choice_id if isinstance(event, ChoicePicked) else event.text)
+    def on_prompt(
+        self, event: ChoicePicked | TextAnswered, prompt: PromptRecord, ctx: Context
+    ) -> None:
+        answer = event.choice_id if isinstance(event, ChoicePicked) else event.text
+        self.answers.append(f"{event.member}:{answer}" if not prompt.member else answer)
 
 
 @pytest.fixture
@@ -80,7 +100,9 @@ async def test_a_german_member_gets_german_errors(h: Harness) -> None:
     assert h.adapter.texts() == ["Den Befehl `/porch pnig` gibt es nicht. Versuche `/porch ping`."]
 
 
-async def test_a_crash_undoes_the_features_work_and_apologizes_with_an_error_id(h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_crash_undoes_the_features_work_and_apologizes_with_an_error_id(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     await h.send(command("mo", "/porch boom", key="Ev-boom"))
     (text,) = h.adapter.texts()
     assert text.startswith("Sorry, that went wrong on my side.") and "error id" in text
@@ -143,3 +165,25 @@ async def test_housekeeping_forgets_old_inbox_keys_but_not_recent_ones(h: Harnes
     with h.store.transaction() as s:
         keys = [i.dedupe_key for i in s.exec(select(InboxItem))]
     assert keys == ["recent"]
+
+
+async def test_a_public_prompt_takes_picks_from_anyone_and_stays_open(h: Harness) -> None:
+    await h.send(command("dana", "/porch poll"))
+    poll_message = h.adapter.executed[-1].message_id
+    await h.send(reacted("alice", poll_message, "1️⃣"), reacted("bob", poll_message, "2️⃣"))
+    await h.send(picked("carol", "poll", "yes"))
+    assert Asker.answers == ["alice:yes", "bob:no", "carol:yes"]
+
+
+async def test_a_feature_can_find_the_effect_behind_a_platform_message(h: Harness) -> None:
+    await h.send(command("dana", "/porch poll"))
+    with h.store.transaction() as s:
+        ctx = Context(
+            session=s,
+            now=h.clock.now(),
+            community=h.porch.config.communities[0],
+            platform="memory",
+            services=h.porch.services,
+        )
+        assert ctx.effect_for_message(h.adapter.executed[-1].message_id) == "poll"
+        assert ctx.effect_for_message("nope") is None
