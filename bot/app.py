@@ -22,7 +22,7 @@ from bot.core.events import Event
 from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.dispatcher import Dispatcher
-from bot.features.base import Feature, Services
+from bot.features.base import Context, Feature, Services
 from bot.features.builtin import Builtin
 from bot.i18n.catalogue import Catalogue
 from bot.metrics import Metrics
@@ -152,11 +152,28 @@ class Porch:
             )
         if recovered:
             log.warning("%d effects were in flight when Porch stopped; re-checking them", recovered)
+        self._start_features()
         for adapter in self.adapters.values():
             await adapter.start(self.handle)
         if loops:
             self._tasks.append(asyncio.create_task(self._loop(), name="porch-loop"))
         self.ready = True
+
+    def _start_features(self) -> None:
+        with self.store.transaction() as session:
+            for community in self.config.communities:
+                for platform in community.channels:
+                    if platform not in self.adapters:
+                        continue
+                    ctx = Context(
+                        session=session,
+                        now=self.clock.now(),
+                        community=community,
+                        platform=platform,
+                        services=self.services,
+                    )
+                    for feature in self.services.features:
+                        feature.on_start(ctx)
 
     async def stop(self) -> None:
         self.ready = False

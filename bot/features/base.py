@@ -263,6 +263,10 @@ class Feature:
     commands: ClassVar[tuple[CommandSpec, ...]] = ()
     events: ClassVar[tuple[type[Event], ...]] = ()
 
+    def on_start(self, ctx: Context) -> None:
+        """Called at every start, once per community and running platform, in one transaction:
+        rebuild schedules from the playbooks (idempotently: timers have unique keys)."""
+
     def on_event(self, event: Event, ctx: Context) -> None:
         """Called for every event whose type is in `events`."""
 

@@ -11,7 +11,7 @@ from bot.core.message import Choice, Message
 from bot.core.roles import Role
 from bot.features.base import Context, Feature
 from bot.features.builtin import Builtin
-from bot.store.models import InboxItem, MemberRecord, PromptRecord
+from bot.store.models import InboxItem, MemberRecord, PromptRecord, TimerRecord
 from bot.testing.builders import command, dm, joined, picked, reacted, said
 from bot.testing.harness import Harness
 
@@ -187,3 +187,24 @@ async def test_a_feature_can_find_the_effect_behind_a_platform_message(h: Harnes
         )
         assert ctx.effect_for_message(h.adapter.executed[-1].message_id) == "poll"
         assert ctx.effect_for_message("nope") is None
+
+
+class Planner(Feature):
+    name: ClassVar[str] = "planner"
+    started: ClassVar[list[tuple[str, str]]] = []
+
+    def on_start(self, ctx: Context) -> None:
+        self.started.append((ctx.community.id, ctx.platform))
+        ctx.start_timer("planner:weekly", ctx.now, feature=self.name)
+
+
+async def test_features_plan_at_every_start_once_per_community_and_platform(
+    sqlite_url: str,
+) -> None:
+    Planner.started = []
+    async with Harness.create(sqlite_url, features=[Planner()]) as h:
+        await h.restart(features=[Planner()])
+        with h.store.transaction() as s:
+            timers = s.exec(select(TimerRecord)).all()
+    assert Planner.started == [("demo", "memory"), ("demo", "memory")]
+    assert [t.key for t in timers] == ["planner:weekly"]
