@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from adapters.slack import cli as slack_cli
 from bot.config.loader import load_config
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(slack_cli.app, name="slack")
 
 ConfigOpt = Annotated[
     Path | None,

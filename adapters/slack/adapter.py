@@ -1,0 +1,322 @@
+"""The Slack adapter: lifecycle, both ways in (HTTP Events API and Socket Mode), and execute().
+
+Inbound goes through slack-bolt, which verifies request signatures (a wrong signature or a
+timestamp older than five minutes gets 401), answers `url_verification`, and acknowledges Socket
+Mode envelopes. Every listener acknowledges first and hands the normalized event to the sink in
+a task of its own, so Slack has its answer within milliseconds however slow Porch's handling is;
+the Inbox then makes a redelivered event harmless.
+
+Construction does no I/O and `routes()` works before `start()` (the routes answer 503 until the
+adapter runs), so `porch run` can mount them into the one ASGI app before anything connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.slack.errors import from_exception
+from adapters.slack.inbound import InboundContext, to_event
+from adapters.slack.interactive import ANSWER_ACTION
+from adapters.slack.manifest import EVENTS_PATH
+from adapters.slack.outbound import Profile, SlackOutbound
+from adapters.slack.views import CommunityCard, answer_modal, home_view, question_of
+from bot.core.actions import Action, Capability, Delivered, capability_of
+from bot.core.adapter import DeliveryContext, EventSink, RateBudget
+from bot.core.clock import Clock
+from bot.core.errors import Unsupported
+from bot.core.events import CommandInvoked, Event, MemberJoined, MessagePosted
+
+log = logging.getLogger(__name__)
+
+SLACK_CAPABILITIES = frozenset(
+    {
+        Capability.SEND,
+        Capability.DM,
+        Capability.GROUP_DM,
+        Capability.EPHEMERAL,
+        Capability.THREAD,
+        Capability.REACT,
+        Capability.EDIT,
+        Capability.REDACT,
+        Capability.INVITE,
+        Capability.KICK,
+        Capability.PIN,
+        Capability.MODAL,
+        Capability.HOME,
+    }
+)
+
+SLACK_RATE_BUDGET = RateBudget(
+    per_second=4.0, burst=20, per_channel_per_second=1.0, per_channel_burst=3
+)
+"""chat.postMessage allows "several hundred messages per minute" per workspace and one per
+second per channel with short bursts; 4/s overall leaves room for the tiered methods."""
+
+_ANY = re.compile(".*")
+_NAMED_EVENTS = (MemberJoined, MessagePosted, CommandInvoked)
+
+
+@dataclass(frozen=True)
+class SlackCredentials:
+    """Secrets from the environment; never logged (see `__repr__`)."""
+
+    bot_token: str
+    signing_secret: str | None = None
+    app_token: str | None = None
+    admin_token: str | None = None
+
+    def __repr__(self) -> str:
+        return "SlackCredentials(***)"
+
+
+class SlackAdapter:
+    platform = "slack"
+    capabilities = SLACK_CAPABILITIES
+    rate_budget = SLACK_RATE_BUDGET
+
+    def __init__(
+        self,
+        *,
+        credentials: SlackCredentials,
+        clock: Clock,
+        mode: Literal["http", "socket"] = "http",
+        api_url: str = "https://slack.com/api/",
+        timeout: int = 10,
+        communities: tuple[CommunityCard, ...] = (),
+        locale: str = "en",
+    ) -> None:
+        """`communities` and `locale` feed the App Home and the answer modal.
+
+        Raises ValueError for a mode without its secret: an HTTP endpoint without a signing
+        secret would accept forged requests, Socket Mode cannot connect without an app token.
+        """
+        if mode == "http" and not credentials.signing_secret:
+            raise ValueError("HTTP mode needs the signing secret (PORCH_SLACK_SIGNING_SECRET)")
+        if mode == "socket" and not credentials.app_token:
+            raise ValueError("Socket Mode needs an app-level token (PORCH_SLACK_APP_TOKEN)")
+        self._credentials = credentials
+        self._clock = clock
+        self._mode = mode
+        self._api_url = api_url
+        self._timeout = timeout
+        self._communities = communities
+        self._locale = locale
+        self._sink: EventSink | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._outbound: SlackOutbound | None = None
+        self._http: AsyncSlackRequestHandler | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._inbound: InboundContext | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.bot_user_id = ""
+        self.team_id = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """Starlette routes for the HTTP Events API (none in Socket Mode)."""
+        if self._mode != "http":
+            return []
+        return [Route(EVENTS_PATH, self._handle_http, methods=["POST"])]
+
+    async def start(self, sink: EventSink) -> None:
+        """Check the token (auth.test), then listen: HTTP routes go live, or Socket Mode connects."""
+        self._session = aiohttp.ClientSession()
+        try:
+            client = self._client(self._credentials.bot_token)
+            auth = await self._auth_test(client)
+            self.bot_user_id, self.team_id = str(auth["user_id"]), str(auth["team_id"])
+            admin = self._credentials.admin_token
+            self._outbound = SlackOutbound(
+                client=client,
+                admin=self._client(admin) if admin else None,
+                bot_user_id=self.bot_user_id,
+            )
+            now = self._clock.now()
+            self._inbound = InboundContext(
+                self.bot_user_id, str(auth.get("bot_id") or ""), now, now
+            )
+            app = self._bolt_app(auth)
+            self._sink = sink
+            if self._mode == "socket":
+                await self._connect_socket(app)
+            else:
+                self._http = AsyncSlackRequestHandler(app)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        """Stop listening, cancel handling in progress, close connections."""
+        self._http = None
+        self._sink = None
+        if self._socket is not None:
+            socket, self._socket = self._socket, None
+            await socket.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        tasks, self._tasks = self._tasks, set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+        self._outbound = None
+
+    async def execute(self, action: Action, ctx: DeliveryContext) -> Delivered:
+        needed = capability_of(action)
+        if needed not in self.capabilities:
+            raise Unsupported(self.platform, needed.value)
+        if self._outbound is None:
+            raise RuntimeError("the Slack adapter is not started")
+        return await self._outbound.execute(action, ctx)
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def _handle_http(self, request: Request) -> Response:
+        handler = self._http
+        if handler is None:
+            return PlainTextResponse("Porch is not running", status_code=503)
+        return await handler.handle(request)
+
+    async def _listener(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Every bolt listener: acknowledge at once, then handle in the background."""
+        await ack()
+        self._accept(body)
+        self._serve_views(body)
+
+    def _serve_views(self, body: dict[str, Any]) -> None:
+        """What the adapter answers itself: the "Answer" modal and the App Home tab."""
+        outbound = self._outbound
+        if outbound is None:
+            return
+        if body.get("type") == "block_actions":
+            for action in body.get("actions") or ():
+                if action.get("action_id") == ANSWER_ACTION and body.get("trigger_id"):
+                    question = question_of(body.get("message"))
+                    view = answer_modal(str(action.get("value", "")), question, self._locale)
+                    self._spawn(outbound.open_view(str(body["trigger_id"]), view))
+        event = body.get("event") or {}
+        if event.get("type") == "app_home_opened" and event.get("tab") == "home":
+            member = str(event.get("user", ""))
+            view = home_view(member, self._communities, self._locale)
+            self._spawn(outbound.publish_home(member, view))
+
+    def _accept(self, body: dict[str, Any]) -> None:
+        sink, context = self._sink, self._inbound
+        if sink is None or context is None:
+            return
+        event = to_event(body, replace(context, received_at=self._clock.now()))
+        if event is not None:
+            self._spawn(self._deliver_inbound(sink, event))
+
+    async def _deliver_inbound(self, sink: EventSink, event: Event) -> None:
+        """Fill in who the member is where the payload did not say, then hand the event on."""
+        outbound = self._outbound
+        if outbound is not None and isinstance(event, _NAMED_EVENTS) and not event.display_name:
+            profile = await outbound.profile(event.member)
+            if profile is not None:
+                event = _with_profile(event, profile)
+        await sink(event)
+
+    def _spawn(self, work: Awaitable[object]) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("handling a Slack event failed")
+
+        task = asyncio.get_running_loop().create_task(run(), name="slack-inbound")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _bolt_app(self, auth: dict[str, Any]) -> AsyncApp:
+        """A bolt app that only listens: it never calls Slack (its client has no token; the
+        authorization is the auth.test answer of `start()`, so no request costs an API call)."""
+        result = AuthorizeResult(
+            enterprise_id=auth.get("enterprise_id"),
+            team_id=str(auth["team_id"]),
+            bot_user_id=str(auth["user_id"]),
+            bot_id=auth.get("bot_id"),
+            bot_token=self._credentials.bot_token,
+        )
+
+        async def authorize() -> AuthorizeResult:
+            return result
+
+        secret = self._credentials.signing_secret
+        app = AsyncApp(
+            client=self._client(None),
+            authorize=authorize,
+            signing_secret=secret,
+            request_verification_enabled=bool(secret),
+            process_before_response=False,
+            logger=log,
+        )
+        app.event(_ANY)(self._listener)
+        app.command(_ANY)(self._listener)
+        app.action(_ANY)(self._listener)
+        app.view(_ANY)(self._listener)
+        app.shortcut(_ANY)(self._listener)
+        return app
+
+    async def _connect_socket(self, app: AsyncApp) -> None:
+        token = self._credentials.app_token
+        handler = AsyncSocketModeHandler(app, app_token=token, web_client=self._client(None))
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        except Exception as exc:
+            mapped = from_exception("apps.connections.open", exc)
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise mapped or exc from exc
+        self._socket = handler
+
+    # -- Web API -----------------------------------------------------------------------------
+
+    def _client(self, token: str | None) -> AsyncWebClient:
+        """A client whose failures surface at once: Porch's Deliverer owns retries."""
+        return AsyncWebClient(
+            token=token,
+            base_url=self._api_url,
+            timeout=self._timeout,
+            session=self._session,
+            retry_handlers=[],
+        )
+
+    async def _auth_test(self, client: AsyncWebClient) -> dict[str, Any]:
+        try:
+            response = await client.auth_test()
+        except Exception as exc:
+            mapped = from_exception("auth.test", exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+
+def _with_profile(event: MemberJoined | MessagePosted | CommandInvoked, profile: Profile) -> Event:
+    """`event` with the member's name, and for joins their locale and time zone."""
+    if isinstance(event, MemberJoined):
+        return replace(
+            event,
+            display_name=profile.display_name,
+            locale=event.locale or profile.locale,
+            timezone=event.timezone or profile.timezone,
+        )
+    return replace(event, display_name=profile.display_name)

@@ -1,0 +1,320 @@
+"""Slack payloads -> Porch events. Pure: no I/O, no clock, no SDK.
+
+`to_event(body, ctx)` takes what Slack sent (an Events API `event_callback`, a slash command's
+form fields, or an interactivity payload) and returns the normalized event, or None for what
+Porch ignores: its own messages, other bots, housekeeping subtypes (`channel_join`), events
+from before start-up (Slack redelivers those after a restart, and they were handled or are
+stale), and anything unknown. Malformed input also yields None rather than an exception, so
+one odd payload never breaks the endpoint.
+
+Dedupe keys: Events API deliveries use the `event_id` (a retry carries the same one, so the
+Inbox drops it); `team_join` is keyed by workspace and user, so even a second delivery under a
+new event id welcomes nobody twice; commands and interactions use their single-use `trigger_id`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.slack.emoji import from_slack
+from adapters.slack.interactive import (
+    ANSWER_BLOCK,
+    ANSWER_INPUT,
+    ANSWER_VIEW,
+    CHOICE_ACTION,
+    REPORT_SHORTCUT,
+    decode_choice,
+)
+from bot.core.events import (
+    ChoicePicked,
+    CommandInvoked,
+    Event,
+    MemberJoined,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    TextAnswered,
+)
+
+PLATFORM = "slack"
+Payload = Mapping[str, Any]
+
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL_MENTION = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|([^>]*))?>")
+_SPECIAL_MENTION = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_POSTED_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
+
+
+@dataclass(frozen=True)
+class InboundContext:
+    """What normalizing needs to know besides the payload.
+
+    `started_at` is when the adapter started: older events are dropped. `received_at` dates
+    payloads that carry no time of their own (slash commands, clicks).
+    """
+
+    bot_user_id: str
+    bot_id: str
+    started_at: datetime
+    received_at: datetime
+
+
+def to_event(body: Payload, ctx: InboundContext) -> Event | None:
+    """The event for one Slack payload, or None if Porch has nothing to do with it."""
+    try:
+        if body.get("type") == "event_callback":
+            return _from_callback(body, ctx)
+        if "command" in body:
+            return _from_command(body, ctx)
+        kind = body.get("type")
+        if kind == "block_actions":
+            return _from_block_actions(body, ctx)
+        if kind == "view_submission":
+            return _from_view_submission(body, ctx)
+        if kind == "message_action":
+            return _from_message_action(body, ctx)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def slack_text_to_markdown(text: str) -> str:
+    """Slack mrkdwn as typed by people -> the core's text: mentions become `@U123`.
+
+    `<@U123|dana>` -> `@U123` (ids, not names, so command parsing yields member ids),
+    `<#C123|general>` -> `#general`, `<https://x|label>` -> `[label](https://x)`, and Slack's
+    `&amp;`/`&lt;`/`&gt;` escapes are undone.
+    """
+    text = _USER_MENTION.sub(r"@\1", text)
+    text = _CHANNEL_MENTION.sub(lambda m: f"#{m.group(2) or m.group(1)}", text)
+    text = _SPECIAL_MENTION.sub(r"@\1", text)
+    text = _LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})" if m.group(2) else m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def mentioned_users(text: str) -> tuple[str, ...]:
+    """Member ids mentioned in raw Slack text, in order, without repeats."""
+    return tuple(dict.fromkeys(_USER_MENTION.findall(text)))
+
+
+def ts_to_datetime(ts: str | float | int) -> datetime:
+    """A Slack `ts` or epoch seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+# -- Events API ---------------------------------------------------------------------------
+
+
+def _from_callback(body: Payload, ctx: InboundContext) -> Event | None:
+    event: Payload = body["event"]
+    occurred_at = ts_to_datetime(body.get("event_time") or event.get("event_ts") or 0)
+    if _before_start(occurred_at, ctx):
+        return None
+    base: dict[str, Any] = {
+        "platform": PLATFORM,
+        "dedupe_key": f"slack:{body['event_id']}",
+        "occurred_at": occurred_at,
+    }
+    kind = event.get("type")
+    if kind == "message":
+        return _from_message(event, base, ctx)
+    if kind in ("reaction_added", "reaction_removed"):
+        return _from_reaction(event, base, ctx)
+    if kind == "member_joined_channel":
+        return _from_channel_join(event, base, ctx)
+    if kind == "team_join":
+        return _from_team_join(body, event, base)
+    return None
+
+
+def _before_start(occurred_at: datetime, ctx: InboundContext) -> bool:
+    """`event_time` has whole seconds: compare at that grain, so nothing from the start second
+    itself is lost."""
+    return int(occurred_at.timestamp()) < int(ctx.started_at.timestamp())
+
+
+def _is_ours_or_a_bot(message: Payload, ctx: InboundContext) -> bool:
+    return bool(
+        message.get("bot_id")
+        or message.get("subtype") == "bot_message"
+        or message.get("user") in (None, "", ctx.bot_user_id, "USLACKBOT")
+    )
+
+
+def _from_message(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:
+    subtype = event.get("subtype")
+    channel = event["channel"]
+    if subtype == "message_changed":
+        return _from_edit(event, base, ctx)
+    if subtype == "message_deleted":
+        previous: Payload = event.get("previous_message") or {}
+        if _is_ours_or_a_bot(previous, ctx):
+            return None
+        return MessageDeleted(
+            **base, member=previous["user"], channel=channel, message_id=event["deleted_ts"]
+        )
+    if subtype not in _POSTED_SUBTYPES or _is_ours_or_a_bot(event, ctx):
+        return None
+    raw = event.get("text") or ""
+    ts = event["ts"]
+    thread_ts = event.get("thread_ts")
+    return MessagePosted(
+        **base,
+        member=event["user"],
+        channel=channel,
+        text=slack_text_to_markdown(raw),
+        message_id=ts,
+        is_direct=event.get("channel_type") == "im",
+        thread_id=thread_ts if thread_ts and thread_ts != ts else None,
+        mentions=mentioned_users(raw),
+    )
+
+
+def _from_edit(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:
+    """An edit by a person; Slack also sends `message_changed` for link unfurls, which change
+    nothing a feature reads, so those (same text) are dropped."""
+    message: Payload = event["message"]
+    previous: Payload = event.get("previous_message") or {}
+    if _is_ours_or_a_bot(message, ctx) or message.get("text") == previous.get("text"):
+        return None
+    return MessageEdited(
+        **base,
+        member=message["user"],
+        channel=event["channel"],
+        message_id=message["ts"],
+        text=slack_text_to_markdown(message.get("text") or ""),
+    )
+
+
+def _from_reaction(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:
+    item: Payload = event["item"]
+    if item.get("type") != "message" or event["user"] == ctx.bot_user_id:
+        return None
+    kind = ReactionAdded if event["type"] == "reaction_added" else ReactionRemoved
+    return kind(
+        **base,
+        member=event["user"],
+        channel=item["channel"],
+        message_id=item["ts"],
+        emoji=from_slack(event["reaction"]),
+    )
+
+
+def _from_channel_join(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:
+    if event["user"] == ctx.bot_user_id:
+        return None
+    return MemberJoined(**base, member=event["user"], channel=event["channel"])
+
+
+def _from_team_join(body: Payload, event: Payload, base: dict[str, Any]) -> Event | None:
+    """A new workspace member. `channel` is empty: they joined the workspace, no channel yet."""
+    user: Payload = event["user"]
+    if user.get("is_bot") or user.get("is_app_user"):
+        return None
+    profile: Payload = user.get("profile") or {}
+    team = user.get("team_id") or body.get("team_id", "")
+    return MemberJoined(
+        **{**base, "dedupe_key": f"slack:team_join:{team}:{user['id']}"},
+        member=user["id"],
+        channel="",
+        display_name=profile.get("display_name") or user.get("real_name") or user.get("name", ""),
+        locale=user.get("locale"),
+        timezone=user.get("tz"),
+    )
+
+
+# -- slash commands ---------------------------------------------------------------------------
+
+
+def _from_command(body: Payload, ctx: InboundContext) -> Event | None:
+    root = str(body["command"]).lstrip("/").lower()
+    channel = body["channel_id"]
+    return CommandInvoked(
+        platform=PLATFORM,
+        dedupe_key=f"slack:command:{body['trigger_id']}",
+        occurred_at=ctx.received_at,
+        member=body["user_id"],
+        root=root,
+        text=slack_text_to_markdown(body.get("text") or "").strip(),
+        channel=channel,
+        is_direct=channel.startswith("D") or body.get("channel_name") == "directmessage",
+        display_name=body.get("user_name", ""),
+        context={
+            "trigger_id": body["trigger_id"],
+            "response_url": body.get("response_url", ""),
+        },
+    )
+
+
+# -- interactivity ----------------------------------------------------------------------------
+
+
+def _from_block_actions(body: Payload, ctx: InboundContext) -> Event | None:
+    for action in body.get("actions") or ():
+        if not str(action.get("action_id", "")).startswith(CHOICE_ACTION):
+            continue
+        decoded = decode_choice(str(action.get("value", "")))
+        if decoded is None:
+            return None
+        prompt_id, choice_id = decoded
+        container: Payload = body.get("container") or {}
+        return ChoicePicked(
+            platform=PLATFORM,
+            dedupe_key=f"slack:action:{body['trigger_id']}",
+            occurred_at=_action_time(action, ctx),
+            member=body["user"]["id"],
+            prompt_id=prompt_id,
+            choice_id=choice_id,
+            channel=container.get("channel_id", ""),
+        )
+    return None
+
+
+def _action_time(action: Payload, ctx: InboundContext) -> datetime:
+    stamp = action.get("action_ts")
+    return ts_to_datetime(stamp) if stamp else ctx.received_at
+
+
+def _from_view_submission(body: Payload, ctx: InboundContext) -> Event | None:
+    view: Payload = body["view"]
+    if view.get("callback_id") != ANSWER_VIEW or not view.get("private_metadata"):
+        return None
+    value = view["state"]["values"][ANSWER_BLOCK][ANSWER_INPUT].get("value") or ""
+    return TextAnswered(
+        platform=PLATFORM,
+        dedupe_key=f"slack:view:{view['id']}:{view.get('hash', '')}",
+        occurred_at=ctx.received_at,
+        member=body["user"]["id"],
+        prompt_id=view["private_metadata"],
+        text=value,
+    )
+
+
+def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
+    """ "Report to moderators": a `/porch report <channel> <ts>` command, so the moderation
+    feature handles a report from Slack exactly as one typed on any platform."""
+    if body.get("callback_id") != REPORT_SHORTCUT:
+        return None
+    channel = body["channel"]["id"]
+    return CommandInvoked(
+        platform=PLATFORM,
+        dedupe_key=f"slack:shortcut:{body['trigger_id']}",
+        occurred_at=ctx.received_at,
+        member=body["user"]["id"],
+        root="porch",
+        text=f"report {channel} {body['message_ts']}",
+        channel=channel,
+        is_direct=channel.startswith("D"),
+        display_name=body["user"].get("username") or body["user"].get("name", ""),
+        context={
+            "trigger_id": body["trigger_id"],
+            "response_url": body.get("response_url", ""),
+        },
+    )

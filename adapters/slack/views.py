@@ -1,0 +1,112 @@
+"""Slack views Porch opens itself: the free-text answer modal and the App Home tab. Pure builders.
+
+The modal exists because a button can start a typed answer but not carry one: "Answer" opens it,
+and its submission comes back as a `TextAnswered` for the prompt (`private_metadata`). The App
+Home is a simple, static page: what Porch is, its commands, and for managers their communities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.slack.interactive import ANSWER_BLOCK, ANSWER_INPUT, ANSWER_VIEW
+from bot.core.roles import identity_matches
+from bot.i18n.catalogue import Catalogue
+
+View = dict[str, Any]
+
+TEXTS = Catalogue.load(Path(__file__).parent / "i18n")
+MAX_TITLE = 24
+MAX_QUESTION = 3000
+
+
+@dataclass(frozen=True)
+class CommunityCard:
+    """What the App Home shows of one community, and who manages it (config identity entries)."""
+
+    name: str
+    channel: str
+    managers: tuple[str, ...] = ()
+
+
+def answer_modal(prompt_id: str, question: str, locale: str = "en") -> View:
+    """The modal that asks for a free-text answer to the prompt `prompt_id`."""
+    blocks: list[dict[str, Any]] = []
+    if question.strip():
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": question[:MAX_QUESTION]}}
+        )
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": ANSWER_BLOCK,
+            "label": _plain(TEXTS.text("slack.answer_label", locale)),
+            "element": {"type": "plain_text_input", "action_id": ANSWER_INPUT, "multiline": True},
+        }
+    )
+    return {
+        "type": "modal",
+        "callback_id": ANSWER_VIEW,
+        "private_metadata": prompt_id,
+        "title": _plain(TEXTS.text("slack.answer_title", locale)[:MAX_TITLE]),
+        "submit": _plain(TEXTS.text("slack.answer_submit", locale)[:MAX_TITLE]),
+        "blocks": blocks,
+    }
+
+
+def answer_button_label(locale: str = "en") -> str:
+    return TEXTS.text("slack.answer_button", locale)
+
+
+def question_of(message: dict[str, Any] | None) -> str:
+    """The text of the prompt a clicked "Answer" button sits under (its first section)."""
+    for block in (message or {}).get("blocks") or ():
+        text = block.get("text") if isinstance(block, dict) else None
+        if block.get("type") == "section" and isinstance(text, dict):
+            return str(text.get("text", ""))
+    return ""
+
+
+def managed_by(member: str, cards: tuple[CommunityCard, ...]) -> tuple[CommunityCard, ...]:
+    """The communities `member` manages, by the same identity rules as the core's roles."""
+    return tuple(
+        card
+        for card in cards
+        if any(identity_matches(entry, "slack", member) for entry in card.managers)
+    )
+
+
+def home_view(member: str, cards: tuple[CommunityCard, ...], locale: str = "en") -> View:
+    """The App Home for `member`: the member page, plus the manager section if they manage any."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain(TEXTS.text("slack.home_title", locale))},
+        _mrkdwn(TEXTS.text("slack.home_member", locale)),
+        _mrkdwn(TEXTS.text("slack.home_commands", locale)),
+    ]
+    managed = managed_by(member, cards)
+    if managed:
+        blocks.append({"type": "divider"})
+        blocks.append(_mrkdwn(TEXTS.text("slack.home_manager", locale)))
+        blocks.extend(
+            _mrkdwn(TEXTS.text("slack.home_community", locale, name=c.name, channel=c.channel))
+            for c in managed
+        )
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": TEXTS.text("slack.home_manager_hint", locale)}
+                ],
+            }
+        )
+    return {"type": "home", "blocks": blocks}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
