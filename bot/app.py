@@ -22,8 +22,12 @@ from bot.core.events import Event
 from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.dispatcher import Dispatcher
+from bot.features.ama.feature import Ama
 from bot.features.base import Context, Feature, Services
 from bot.features.builtin import Builtin
+from bot.features.engagement.feature import Engagement
+from bot.features.onboarding import Onboarding
+from bot.features.rituals.feature import Rituals
 from bot.i18n.catalogue import Catalogue
 from bot.metrics import Metrics
 from bot.schedule import timers
@@ -39,7 +43,7 @@ INBOX_KEEP = timedelta(days=7)
 
 def default_features() -> list[Feature]:
     """Every feature Porch ships, in routing order."""
-    return [Builtin()]
+    return [Builtin(), Onboarding(), Ama(), Engagement(), Rituals()]
 
 
 async def advance(porch: Porch, clock: FakeClock, target: datetime) -> None:

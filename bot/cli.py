@@ -17,6 +17,7 @@ from bot.config.loader import load_config
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
 from bot.core.errors import ConfigError, DatabaseNotMigrated, Problem
+from bot.features.onboarding.cli import onboard, onboarding_app, playbooks_app
 from bot.store.db import Store
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(slack_cli.app, name="slack")
+app.add_typer(__import__("bot.features.rituals.cli", fromlist=["app"]).app, name="rituals")
 
 ConfigOpt = Annotated[
     Path | None,
@@ -61,7 +63,7 @@ def checked_config(settings: Settings) -> PorchConfig:
         from bot.playbooks.registry import check_playbooks
 
         problems += check_playbooks(
-            config, base=settings.config.parent if settings.config else Path.cwd()
+            config, base=settings.config.parent if settings.config else Path.cwd(), source=source
         )
     if problems or config is None:
         raise ConfigError(problems)
@@ -209,6 +211,11 @@ def db_current(db: DbOpt = None) -> None:
     store = Store(_settings(None, db).database_url)
     current = ", ".join(sorted(current_revisions(store))) or "empty"
     typer.echo(f"database: {current}; needed: {', '.join(sorted(head_revisions(store)))}")
+
+
+app.command("onboard")(onboard)
+app.add_typer(onboarding_app, name="onboarding")
+app.add_typer(playbooks_app, name="playbooks")
 
 
 def main() -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import signal
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
@@ -16,11 +20,18 @@ from adapters.shell.runner import fake_start, run_interactive, run_script
 from bot.app import Porch
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
-from bot.core.clock import FakeClock, OffsetClock
-from bot.core.errors import ConfigError, Problem
+from bot.core.adapter import Adapter
+from bot.core.clock import Clock, FakeClock, OffsetClock, SystemClock
+from bot.playbooks.registry import playbooks_for
 from bot.store.db import Store
 from bot.store.migrate import ensure_schema
 from bot.store.models import OutboxItem
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.routing import BaseRoute
+
+log = logging.getLogger(__name__)
 
 
 def _write(line: str) -> None:
@@ -50,20 +61,9 @@ async def run_porch(
     http: str | None,
     database_given: bool = False,
 ) -> int:
-    platforms = [
-        name for name in ("slack", "matrix") if getattr(config.platforms, name) is not None
-    ]
-    if platforms:
-        raise ConfigError(
-            [
-                Problem(
-                    "configuration",
-                    None,
-                    f"platforms.{platforms[0]}",
-                    f"the {platforms[0]} adapter is not part of this Porch version yet",
-                )
-            ]
-        )
+    if config.platforms.slack is not None or config.platforms.matrix is not None:
+        return await run_service(settings, config, http=http)
+    playbooks = playbooks_for(config, config_base(settings))
     zone = config.communities[0].timezone
     if scripted:
         text = await asyncio.to_thread(_read_script, script)
@@ -80,7 +80,9 @@ async def run_porch(
         try:
             return await run_script(
                 directives,
-                build=lambda a: Porch(config=config, store=store, clock=clock, adapters=[a]),
+                build=lambda a: Porch(
+                    config=config, store=store, clock=clock, adapters=[a], playbooks=playbooks
+                ),
                 adapter=adapter,
                 clock=clock,
                 zone=zone,
@@ -92,7 +94,9 @@ async def run_porch(
     ensure_schema(store)
     offset_clock = OffsetClock()
     adapter = ShellAdapter(clock=offset_clock, write=_write, first_ref=_first_free_ref(store))
-    porch = Porch(config=config, store=store, clock=offset_clock, adapters=[adapter])
+    porch = Porch(
+        config=config, store=store, clock=offset_clock, adapters=[adapter], playbooks=playbooks
+    )
     server = _http_server(porch, http) if http else None
     serving = asyncio.create_task(server.serve()) if server else None
     try:
@@ -107,14 +111,67 @@ async def run_porch(
         store.dispose()
 
 
-def _http_server(porch: Porch, bind: str):  # type: ignore[no-untyped-def]
+def config_base(settings: Settings) -> Path:
+    """Where relative paths of the configuration (its `playbook_dirs`) start."""
+    return settings.config.parent if settings.config else Path.cwd()
+
+
+def platform_adapters(settings: Settings, config: PorchConfig, clock: Clock) -> list[Adapter]:
+    """The adapters of the configured platforms; each platform's SDK is imported only if used."""
+    adapters: list[Adapter] = []
+    if config.platforms.slack is not None:
+        from adapters.slack.factory import build_slack_adapter
+
+        adapters.append(build_slack_adapter(settings, config, clock))
+    if config.platforms.matrix is not None:
+        from adapters.matrix.factory import build_matrix_adapter
+
+        adapters.append(build_matrix_adapter(settings, config, clock))
+    return adapters
+
+
+async def run_service(settings: Settings, config: PorchConfig, *, http: str | None) -> int:
+    """Run against real platforms until SIGTERM or SIGINT; the HTTP app serves probes and webhooks."""
+    store = Store(settings.database_url)
+    ensure_schema(store)
+    clock = SystemClock()
+    adapters = platform_adapters(settings, config, clock)
+    porch = Porch(
+        config=config,
+        store=store,
+        clock=clock,
+        adapters=adapters,
+        playbooks=playbooks_for(config, config_base(settings)),
+    )
+    routes = [r for a in adapters for r in getattr(a, "routes", list)()]
+    server = _http_server(porch, http, routes) if http else None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    serving = asyncio.create_task(server.serve()) if server else None
+    try:
+        await porch.start()
+        log.info("Porch is ready on %s", ", ".join(sorted(porch.adapters)))
+        await stop.wait()
+    finally:
+        await porch.stop()
+        if server is not None and serving is not None:
+            server.should_exit = True
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
+        store.dispose()
+    return 0
+
+
+def _http_server(porch: Porch, bind: str, routes: Sequence[BaseRoute] = ()) -> uvicorn.Server:
     import uvicorn
 
     from bot.web.app import make_app
 
     host, _, port = bind.rpartition(":")
     config = uvicorn.Config(
-        make_app(porch),
+        make_app(porch, routes),
         host=host or "127.0.0.1",
         port=int(port),
         log_level="warning",

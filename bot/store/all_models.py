@@ -1,3 +1,9 @@
 """Imports every table module so `SQLModel.metadata` knows the whole schema (Alembic, tests)."""
 
-from bot.store import models  # noqa: F401
+import bot.store.ama  # noqa: F401
+from bot.store import (  # noqa: F401
+    engagement,
+    models,
+    onboarding,
+    rituals,
+)

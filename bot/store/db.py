@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, bindparam, event, text
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -80,19 +80,40 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
     """INSERT unless the unique key exists; True if a row was inserted.
 
     `ON CONFLICT DO NOTHING` keeps the surrounding transaction usable on PostgreSQL, where a
-    failed INSERT would abort it.
+    failed INSERT would abort it. RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT
+    inserts through SQLAlchemy. Columns left out get their (scalar) column defaults.
     """
     table = model.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only the two supported databases
-        stmt = insert(table).values(**values)
-    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT inserts through SQLAlchemy.
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    row = {**_scalar_defaults(table), **values}
+    statement = _insert_ignore_statement(table, tuple(sorted(row)), session.get_bind().dialect)
+    return session.execute(statement, row).first() is not None
+
+
+@lru_cache(maxsize=512)
+def _insert_ignore_statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Any:
+    """The statement for one table and set of columns, built once.
+
+    SQLAlchemy does not cache its dialect `on_conflict_do_nothing()` inserts, and compiling one
+    took longer than running it (several milliseconds on every join, vote and prompt); a text
+    statement with typed parameters is compiled once and keeps the column types' conversions.
+    """
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    params = ", ".join(f":{c}" for c in columns)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({params}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    return text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+
+
+@lru_cache(maxsize=128)
+def _scalar_defaults(table: Table) -> dict[str, Any]:
+    return {
+        c.name: c.default.arg  # type: ignore[attr-defined]
+        for c in table.columns
+        if c.default is not None and c.default.is_scalar
+    }
 
 
 def affected(result: Any) -> int:

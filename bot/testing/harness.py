@@ -10,10 +10,11 @@ through every timer on the way, as a restart-free week would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.app import Porch, advance
 from bot.config.schema import PorchConfig
@@ -45,6 +46,7 @@ class Harness:
         adapter: MemoryAdapter | None = None,
         start: datetime = T0,
         migrate: bool = True,
+        playbooks: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[Harness]:
         store = Store(database_url)
         if migrate:
@@ -58,6 +60,7 @@ class Harness:
             clock=clock,
             adapters=[adapter],
             features=features,
+            playbooks=playbooks,
         )
         harness = cls(porch, adapter, clock, store)
         await porch.start(loops=False)
@@ -84,6 +87,7 @@ class Harness:
             clock=self.clock,
             adapters=[self.adapter],
             features=features,
+            playbooks=self.porch.services.playbooks,
         )
         await self.porch.start(loops=False)
         await self.porch.settle()

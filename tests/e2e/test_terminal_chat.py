@@ -36,7 +36,7 @@ def test_a_malformed_script_is_refused_before_anything_runs_naming_every_bad_lin
 
 
 def test_a_line_that_cannot_be_carried_out_stops_the_run_with_its_number(tmp_path: Path) -> None:
-    result = run_script(":join alice #general\n:click alice 1\n:say alice #general never\n", tmp_path)
+    result = run_script(":say alice #general hi\n:click alice 1\n:say alice #general never\n", tmp_path)
     assert result.returncode == 1
     assert "error: line 2: alice has no question with choices to click" in result.stdout
     assert "never" not in result.stdout
@@ -79,7 +79,8 @@ def test_an_old_database_is_refused_with_the_command_that_fixes_it(tmp_path: Pat
     path = tmp_path / "porch.db"
     assert run_script(":say alice #general hi\n", tmp_path, db=f"sqlite:///{path}").returncode == 0
     with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '0000'")
+        conn.execute("DELETE FROM alembic_version")
+        conn.execute("INSERT INTO alembic_version (version_num) VALUES ('0000')")
     result = run_script(":say alice #general hi\n", tmp_path, db=f"sqlite:///{path}")
     assert result.returncode == 2
     assert "porch db upgrade" in result.stderr

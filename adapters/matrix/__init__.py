@@ -1,0 +1,1 @@
+"""The Matrix adapter (matrix-nio): sync loop in, room events out, end-to-end encryption included."""

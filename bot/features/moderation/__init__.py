@@ -1,0 +1,1 @@
+"""Moderation: house rules kept by pure rule functions, with graduated responses."""

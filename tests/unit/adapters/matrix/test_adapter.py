@@ -1,0 +1,94 @@
+"""The adapter's pure parts: construction without I/O, state, transaction ids, history cut-off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pydantic import SecretStr
+
+from adapters.matrix.adapter import (
+    CAPABILITIES,
+    SYNAPSE_DEFAULT_BUDGET,
+    _after_own_join,
+    _invitation,
+    _txn,
+)
+from adapters.matrix.factory import build_matrix_adapter
+from adapters.matrix.state import MatrixState
+from bot.config.schema import PorchConfig
+from bot.config.settings import Settings
+from bot.core.actions import Capability
+from bot.core.adapter import DeliveryContext
+from bot.core.clock import FakeClock
+from bot.core.errors import ConfigError
+from bot.testing import builders
+
+BOT = "@porch:example.org"
+
+
+def config() -> PorchConfig:
+    community = builders.community(
+        platform="matrix", main="!main:example.org", intro="!intro:example.org"
+    )
+    return builders.config(
+        community,
+        platforms={"matrix": {"homeserver": "https://matrix.example.org", "user_id": BOT}},
+    )
+
+
+def test_the_factory_builds_without_io_and_knows_the_community_rooms(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, matrix_access_token=SecretStr("syt_token"))
+    adapter = build_matrix_adapter(settings, config(), FakeClock())
+    assert adapter.platform == "matrix" and adapter.user_id == BOT
+    assert {"!main:example.org", "!intro:example.org"} <= adapter.rooms
+    assert adapter.data_dir == tmp_path / "matrix"
+    assert not (tmp_path / "matrix").exists()
+
+
+def test_the_factory_refuses_to_run_without_credentials(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="PORCH_MATRIX_ACCESS_TOKEN"):
+        build_matrix_adapter(Settings(data_dir=tmp_path), config(), FakeClock())
+
+
+def test_capabilities_are_what_matrix_has() -> None:
+    assert {Capability.EPHEMERAL, Capability.MODAL, Capability.HOME}.isdisjoint(CAPABILITIES)
+    assert {Capability.DM, Capability.THREAD, Capability.REDACT, Capability.PIN} <= CAPABILITIES
+    assert SYNAPSE_DEFAULT_BUDGET.per_second <= 0.2
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    state = MatrixState(user_id=BOT, device_id="DEV", next_batch="s72_1", not_before_ms=5)
+    state.direct["@carol:x"] = "!dm:x"
+    state.save(tmp_path)
+    assert MatrixState.load(tmp_path) == state
+    assert MatrixState.load(tmp_path / "empty") == MatrixState()
+
+
+def test_txn_ids_are_stable_per_outbox_item_and_distinct_between_databases() -> None:
+    first = DeliveryContext(key="welcome:carol", outbox_id=7)
+    assert _txn(first) == _txn(DeliveryContext(key="welcome:carol", outbox_id=7))
+    assert _txn(first) != _txn(DeliveryContext(key="welcome:dave", outbox_id=7))
+    assert _txn(first, "k1") != _txn(first)
+
+
+def event(**source: object) -> SimpleNamespace:
+    return SimpleNamespace(source=source)
+
+
+def test_history_before_its_own_join_is_skipped() -> None:
+    old = event(type="m.room.message", content={"body": "old"})
+    joined = event(type="m.room.member", state_key=BOT, content={"membership": "join"}, unsigned={})
+    new = event(type="m.room.message", content={"body": "new"})
+    assert _after_own_join([old, joined, new], BOT) == [new]
+    assert _after_own_join([old, new], BOT) == [old, new]
+
+
+def test_an_invitation_names_the_inviter_and_whether_it_is_direct() -> None:
+    invite = SimpleNamespace(
+        source={"type": "m.room.member", "state_key": BOT, "sender": "@mo:x"},
+        content={"membership": "invite", "is_direct": True},
+    )
+    assert _invitation([invite], BOT) == ("@mo:x", True)
+    assert _invitation([], BOT) == (None, False)
