@@ -40,6 +40,7 @@ from adapters.matrix.inbound import (
 from adapters.matrix.state import MatrixState
 from bot.core.actions import (
     Action,
+    Ban,
     Capability,
     Delivered,
     DirectMessage,
@@ -70,6 +71,7 @@ CAPABILITIES = frozenset(
         Capability.REACT,
         Capability.EDIT,
         Capability.REDACT,
+        Capability.REDACT_ANY,
         Capability.INVITE,
         Capability.KICK,
         Capability.BAN,
@@ -433,6 +435,9 @@ class MatrixAdapter:
             return await self._invite(action)
         if isinstance(action, Kick):
             return await self._kick(action)
+        if isinstance(action, Ban):
+            await self.ban(action.channel, action.member, action.reason)
+            return Delivered(channel=action.channel)
         raise Unsupported(self.platform, action.kind)
 
     async def _post(self, action: Post, ctx: DeliveryContext) -> Delivered:
@@ -567,7 +572,7 @@ class MatrixAdapter:
         return Delivered(channel=action.channel)
 
     async def ban(self, room_id: str, member: str, reason: str = "") -> None:
-        """Ban a member (the core has no Ban action yet; moderation tooling may call this)."""
+        """Ban a member from a room, after checking Porch has the power to."""
         self._require(room_id, power.to_ban(member), f"ban {member}")
         await call(
             self.client.room_ban(room_id, member, reason or None),

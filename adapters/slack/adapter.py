@@ -110,6 +110,10 @@ class SlackAdapter:
         if mode == "socket" and not credentials.app_token:
             raise ValueError("Socket Mode needs an app-level token (PORCH_SLACK_APP_TOKEN)")
         self._credentials = credentials
+        self.capabilities = SLACK_CAPABILITIES | (
+            {Capability.REDACT_ANY} if credentials.admin_token else set()
+        )
+        """Removing other members' messages needs an admin user token (chat.delete rules)."""
         self._clock = clock
         self._mode = mode
         self._api_url = api_url

@@ -28,6 +28,8 @@ class Capability(StrEnum):
     REACT = "react"
     EDIT = "edit"
     REDACT = "redact"
+    REDACT_ANY = "redact_any"
+    """Remove other members' messages too (Slack: only with an admin user token)."""
     INVITE = "invite"
     KICK = "kick"
     BAN = "ban"
@@ -125,12 +127,16 @@ class React(_Action):
 
 
 class Redact(_Action):
-    """Remove a message (Slack delete, Matrix redaction), with a reason where the platform keeps one."""
+    """Remove a message (Slack delete, Matrix redaction), with a reason where the platform keeps one.
+
+    `others` says the message is a member's, not Porch's own: that needs `REDACT_ANY`.
+    """
 
     kind: Literal["redact"] = "redact"
     channel: str
     target: MessageRef
     reason: str = ""
+    others: bool = False
 
     def rate_key(self) -> str:
         return f"{self.platform}:{self.channel}"
@@ -158,8 +164,25 @@ class Kick(_Action):
     reason: str = ""
 
 
+class Ban(_Action):
+    kind: Literal["ban"] = "ban"
+    channel: str
+    member: str
+    reason: str = ""
+
+
 Action = Annotated[
-    Post | DirectMessage | GroupMessage | Ephemeral | Edit | React | Redact | Pin | Invite | Kick,
+    Post
+    | DirectMessage
+    | GroupMessage
+    | Ephemeral
+    | Edit
+    | React
+    | Redact
+    | Pin
+    | Invite
+    | Kick
+    | Ban,
     Field(discriminator="kind"),
 ]
 """Any action; use `ACTION_ADAPTER` to (de)serialize one."""
@@ -177,6 +200,7 @@ CAPABILITY_OF: dict[str, Capability] = {
     "pin": Capability.PIN,
     "invite": Capability.INVITE,
     "kick": Capability.KICK,
+    "ban": Capability.BAN,
 }
 
 
@@ -184,6 +208,8 @@ def capability_of(action: Action) -> Capability:
     """The capability an adapter needs to carry `action` out."""
     if isinstance(action, Post) and action.thread is not None:
         return Capability.THREAD
+    if isinstance(action, Redact) and action.others:
+        return Capability.REDACT_ANY
     return CAPABILITY_OF[action.kind]
 
 

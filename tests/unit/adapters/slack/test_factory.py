@@ -65,3 +65,19 @@ def test_an_adapter_without_its_modes_secret_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="PORCH_SLACK_"):
         SlackAdapter(credentials=credentials, clock=FakeClock(), mode=mode)
+
+
+def test_removing_others_messages_is_a_capability_only_with_the_admin_token() -> None:
+    from adapters.slack.adapter import SlackAdapter, SlackCredentials
+    from bot.core.actions import Capability
+    from bot.core.clock import FakeClock
+
+    plain = SlackAdapter(
+        credentials=SlackCredentials("xoxb-1", signing_secret="s"), clock=FakeClock()
+    )
+    admin = SlackAdapter(
+        credentials=SlackCredentials("xoxb-1", signing_secret="s", admin_token="xoxp-2"),
+        clock=FakeClock(),
+    )
+    assert Capability.REDACT_ANY not in plain.capabilities
+    assert Capability.REDACT_ANY in admin.capabilities
