@@ -22,6 +22,7 @@ from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock, FakeClock, OffsetClock, SystemClock
+from bot.core.errors import ConfigError, Problem
 from bot.playbooks.registry import playbooks_for
 from bot.store.db import Store
 from bot.store.migrate import ensure_schema
@@ -132,6 +133,19 @@ def platform_adapters(settings: Settings, config: PorchConfig, clock: Clock) -> 
 
 async def run_service(settings: Settings, config: PorchConfig, *, http: str | None) -> int:
     """Run against real platforms until SIGTERM or SIGINT; the HTTP app serves probes and webhooks."""
+    slack = config.platforms.slack
+    if slack is not None and slack.mode == "http" and not http:
+        raise ConfigError(
+            [
+                Problem(
+                    "configuration",
+                    None,
+                    "platforms.slack.mode",
+                    "HTTP mode receives Slack's events over HTTP: start with "
+                    "`porch run --http 0.0.0.0:8080` (or use mode: socket)",
+                )
+            ]
+        )
     store = Store(settings.database_url)
     ensure_schema(store)
     clock = SystemClock()
