@@ -131,10 +131,14 @@ class Porch:
         if self._housekept is not None and now - self._housekept < HOUSEKEEPING_EVERY:
             return
         self._housekept = now
+        retention = timedelta(days=self.config.retention_days)
         with self.store.transaction() as session:
             pruned = inbox.prune(session, older_than=INBOX_KEEP, now=now)
-        if pruned:
-            log.info("forgot %d inbox keys older than %s", pruned, INBOX_KEEP)
+            scrubbed = outbox.scrub_delivered(session, older_than=now - retention)
+        if pruned or scrubbed:
+            log.info(
+                "forgot %d inbox keys and the content of %d delivered effects", pruned, scrubbed
+            )
 
     def next_wakeup(self) -> datetime | None:
         """When there is next something to do: a timer, or what the Deliverer last asked for."""

@@ -125,6 +125,35 @@ def recover_stale(session: Session, *, now: datetime, everything: bool = False) 
     return affected(result)
 
 
+def scrub_delivered(session: Session, *, older_than: datetime) -> int:
+    """Forget what delivered (or dead) effects said, once the retention period is over.
+
+    The row stays (its key and platform message id let features find their posts), but the
+    action's content (texts, recipients) is replaced by its kind and platform alone.
+    """
+    rows = session.exec(
+        select(OutboxItem).where(
+            col(OutboxItem.status).in_(("done", "dead")),
+            col(OutboxItem.created_at) < older_than,
+            col(OutboxItem.rate_key) != SCRUBBED,
+        )
+    ).all()
+    for row in rows:
+        row.action = {
+            "kind": row.action.get("kind", "?"),
+            "platform": row.platform,
+            "scrubbed": True,
+        }
+        row.rate_key = SCRUBBED
+        row.last_error = ""
+        session.add(row)
+    return len(rows)
+
+
+SCRUBBED = "scrubbed"
+"""The rate key of a scrubbed row: it marks the row as done with, and keeps the scan cheap."""
+
+
 def requeue(session: Session, *, item_ids: list[int] | None, now: datetime) -> int:
     """Give dead rows another chance (`porch outbox --retry`); None means every dead row."""
     stmt = update(OutboxItem).where(col(OutboxItem.status) == "dead")

@@ -208,3 +208,23 @@ async def test_features_plan_at_every_start_once_per_community_and_platform(
             timers = s.exec(select(TimerRecord)).all()
     assert Planner.started == [("demo", "memory"), ("demo", "memory")]
     assert [t.key for t in timers] == ["planner:weekly"]
+
+
+async def test_housekeeping_forgets_what_delivered_effects_said_after_the_retention_period(
+    h: Harness,
+) -> None:
+    from datetime import timedelta
+
+    from bot.store.models import OutboxItem
+
+    await h.send(command("alice", "/porch ping", key="then"))
+    h.clock.advance(timedelta(days=h.porch.config.retention_days + 1))
+    await h.send(command("bob", "/porch ping", key="now"))
+    h.porch.housekeeping()
+    with h.store.transaction() as s:
+        rows = {r.key: r for r in s.exec(select(OutboxItem))}
+    old, new = (rows[k] for k in sorted(rows, key=lambda k: rows[k].id or 0))
+    assert old.action == {"kind": "ephemeral", "platform": "memory", "scrubbed": True}
+    assert old.message_id is not None
+    assert "alice" not in str(old.model_dump())
+    assert new.action["member"] == "bob"
