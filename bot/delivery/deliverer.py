@@ -80,7 +80,7 @@ class Deliverer:
                 if outbox.claim(session, item_id=row.id, now=now):
                     claimed.append(row)
         await asyncio.gather(*(self._deliver(row) for row in claimed))
-        if again_now or len(rows) == self._batch:
+        if again_now or (len(rows) == self._batch and claimed):
             return self._clock.now()
         with self._store.transaction() as session:
             later = outbox.next_due_after(session, now)
@@ -99,7 +99,10 @@ class Deliverer:
         going: set[str] = set()
         wake: datetime | None = None
         again_now = False
+        exhausted: set[str] = set()
         for row in rows:
+            if row.platform in exhausted:
+                continue
             if row.rate_key in held:
                 again_now = again_now or row.rate_key in going
                 continue
@@ -110,10 +113,15 @@ class Deliverer:
             if row.platform not in self._adapters:
                 self._dead(row, f"no adapter for platform '{row.platform}' is running")
                 continue
+            platform_wait = self._limiter.platform_wait(row.platform, now)
+            if platform_wait > 0:
+                # The whole platform is out of budget: no other row of it can go either.
+                exhausted.add(row.platform)
+                wake = _earliest(wake, now + timedelta(seconds=platform_wait))
+                continue
             wait = self._limiter.try_take(row.platform, row.rate_key, now)
             if wait > 0:
-                at = now + timedelta(seconds=wait)
-                wake = at if wake is None else min(wake, at)
+                wake = _earliest(wake, now + timedelta(seconds=wait))
                 continue
             chosen.append(row)
             going.add(row.rate_key)
@@ -197,3 +205,7 @@ class Deliverer:
         with self._store.transaction() as session:
             outbox.dead_letter(session, item_id=row.id, reason=reason)
         self._metrics.dead.labels(row.platform).inc()
+
+
+def _earliest(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None else min(current, candidate)

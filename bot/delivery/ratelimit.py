@@ -5,6 +5,7 @@ Time comes in as an argument, so the buckets work the same on the real and the f
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +54,14 @@ class RateLimiter:
     budgets: dict[str, RateBudget]
     _global: dict[str, TokenBucket] = field(default_factory=dict)
     _channel: dict[str, TokenBucket] = field(default_factory=dict)
+    _origin: datetime | None = None
+
+    def _seconds(self, now: datetime) -> float:
+        """Seconds since the first call: small floats, so a 20 ms wait is not lost to rounding
+        (epoch seconds are ~1.8e9, where a float keeps only about a microsecond)."""
+        if self._origin is None:
+            self._origin = now
+        return (now - self._origin).total_seconds()
 
     def _buckets(self, platform: str, rate_key: str) -> tuple[TokenBucket, TokenBucket]:
         budget = self.budgets[platform]
@@ -67,18 +76,36 @@ class RateLimiter:
         return g, c
 
     def try_take(self, platform: str, rate_key: str, now: datetime) -> float:
-        """Take a token from both buckets, or return how long to wait (taking nothing)."""
-        t = now.timestamp()
+        """Take a token from both buckets, or return how long to wait (taking nothing).
+
+        A wait is rounded up to whole microseconds (what a datetime can hold).
+        """
+        t = self._seconds(now)
         g, c = self._buckets(platform, rate_key)
         wait = max(g.wait_time(t), c.wait_time(t))
         if wait > 0:
-            return wait
+            return _round_up(wait)
         g.take(t)
         c.take(t)
         return 0.0
+
+    def platform_wait(self, platform: str, now: datetime) -> float:
+        """How long until the platform's own bucket has a token (0 if it has one now)."""
+        budget = self.budgets[platform]
+        g = self._global.get(platform)
+        if g is None:
+            g = self._global[platform] = TokenBucket(budget.per_second, budget.burst)
+        wait = g.wait_time(self._seconds(now))
+        return _round_up(wait) if wait > 0 else 0.0
 
     def pause(
         self, platform: str, rate_key: str, scope: str, now: datetime, seconds: float
     ) -> None:
         g, c = self._buckets(platform, rate_key)
-        (g if scope == "global" else c).pause(now.timestamp(), seconds)
+        (g if scope == "global" else c).pause(self._seconds(now), seconds)
+
+
+def _round_up(seconds: float) -> float:
+    """Up to whole microseconds, and at least one: a datetime cannot hold less, and a wait that
+    rounds to nothing would make the caller look again at the same instant forever."""
+    return max(1, math.ceil(seconds * 1_000_000 - 1e-6)) / 1_000_000

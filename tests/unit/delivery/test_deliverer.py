@@ -14,6 +14,7 @@ from bot.delivery import outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.metrics import Metrics
 from bot.store.db import Store
+from bot.store.migrate import upgrade
 from bot.testing.builders import T0
 from bot.testing.memory import MemoryAdapter
 
@@ -155,3 +156,29 @@ async def test_a_dead_row_can_be_given_another_try(
         assert outbox.requeue(s, item_ids=None, now=clock.now()) == 1
     await _drain(deliverer, clock)
     assert adapter.texts() == ["hello"]
+
+
+async def test_a_backlog_larger_than_a_batch_under_a_tight_budget_always_makes_progress(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    store = Store(sqlite_url)
+    upgrade(store)
+    adapter = MemoryAdapter(clock=clock, rate_budget=RateBudget(50, 50, 100, 100))
+    dms = [
+        (
+            f"k{i}",
+            DirectMessage(platform="memory", member=f"u{i % 150}", message=Message(text=str(i))),
+        )
+        for i in range(300)
+    ]
+    _enqueue(store, clock, *dms)
+    deliverer = _deliverer(store, clock, adapter, batch=100)
+    passes = 0
+    while (wake := await deliverer.deliver_due()) is not None:
+        passes += 1
+        assert passes < 2000, "the deliverer stopped making progress"
+        if wake > clock.now():
+            clock.set(wake)
+    assert len(adapter.executed) == 300 and adapter.doubled() == []
+    assert clock.now() - T0 <= timedelta(seconds=(300 - 50) / 50 * 1.05)
+    store.dispose()

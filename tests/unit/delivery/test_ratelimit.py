@@ -34,3 +34,19 @@ def test_the_platform_budget_caps_all_channels_together() -> None:
     waits = [limiter.try_take("slack", f"slack:C{i}", T) for i in range(3)]
     assert waits == [0, 0, 0.5]
     assert limiter.try_take("slack", "slack:C9", T + timedelta(seconds=0.5)) == 0
+
+
+def test_a_tiny_remaining_wait_never_rounds_to_nothing() -> None:
+    limiter = RateLimiter({"m": RateBudget(50, 1, 1000, 1000)})
+    t = T
+    for _ in range(200):
+        wait = limiter.try_take("m", "m:a", t)
+        assert wait == 0 or t + timedelta(seconds=wait) > t
+        t += timedelta(seconds=wait or 0.02)
+
+
+def test_the_platform_wait_is_known_before_any_channel_is_tried() -> None:
+    limiter = RateLimiter({"m": RateBudget(1, 1, 100, 100)})
+    assert limiter.platform_wait("m", T) == 0
+    limiter.try_take("m", "m:a", T)
+    assert limiter.platform_wait("m", T) == 1.0
