@@ -22,6 +22,10 @@ PathKey = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML has it (several times faster); it keeps line marks too."""
+
+
 @dataclass
 class Source:
     """A parsed YAML document: its data, the line of every path, and parse problems."""
@@ -42,7 +46,7 @@ class Source:
 
 def load_text(text: str, file: str) -> Source:
     source = Source(file=file)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         source.data = _build(node, (), source, loader) if node is not None else None
@@ -64,7 +68,7 @@ def load_file(path: Path) -> Source:
     return load_text(text, str(path))
 
 
-def _build(node: yaml.Node, path: PathKey, source: Source, loader: yaml.SafeLoader) -> Any:
+def _build(node: yaml.Node, path: PathKey, source: Source, loader: Any) -> Any:
     source.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).parent
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_LOCALE = "en"
 
 
@@ -60,7 +61,7 @@ def _load(directory: Path) -> Catalogue:
     """Files are `<locale>.yaml` or `<feature>.<locale>.yaml`; each feature keeps its own texts."""
     texts: dict[str, dict[str, str]] = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
         locale = path.stem.rsplit(".", 1)[-1]
         table = texts.setdefault(locale, {})
         for key, value in _flatten(data).items():

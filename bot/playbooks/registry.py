@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from difflib import get_close_matches
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def load_playbooks(
     files, problems = playbook_files(config, base)
     loaded: dict[str, LoadedPlaybook] = {}
     for path in files:
-        playbook, found = load_playbook(path)
+        playbook, found = _load_once(path)
         problems += found
         if playbook is not None:
             loaded[playbook.id] = playbook
@@ -92,6 +93,21 @@ def load_playbooks(
         problems += _check_community(i, community, loaded, known, where)
     problems += _check_overrides(config, loaded)
     return loaded, problems
+
+
+def _load_once(path: Path) -> tuple[LoadedPlaybook | None, list[Problem]]:
+    """Parse and validate a file once per content: `porch run` checks, then runs, the same files."""
+    stat = path.stat()
+    playbook, found = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    return playbook, list(found)
+
+
+@lru_cache(maxsize=256)
+def _load_cached(
+    path: str, _mtime_ns: int, _size: int
+) -> tuple[LoadedPlaybook | None, tuple[Problem, ...]]:
+    playbook, found = load_playbook(Path(path))
+    return playbook, tuple(found)
 
 
 def check_playbooks(config: PorchConfig, base: Path, source: Source | None = None) -> list[Problem]:
