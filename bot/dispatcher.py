@@ -327,13 +327,20 @@ def _track_member(ctx: Context, event: Event) -> None:
                 "joined_at": event.occurred_at if isinstance(event, MemberJoined) else ctx.now,
             },
         )
+        ctx.forget_member(event.member)
     elif isinstance(event, MemberJoined):
         record.left_at = None
         record.display_name = name
         ctx.session.add(record)
     if isinstance(event, MessagePosted) and not event.is_direct:
         record = record or ctx.member(event.member)
-        if record is not None:
+        if record is not None and _stale_activity(record, ctx.now):
             record.first_posted_at = record.first_posted_at or ctx.now
             record.last_active_at = ctx.now
             ctx.session.add(record)
+
+
+def _stale_activity(record: MemberRecord, now: datetime) -> bool:
+    """Activity is kept to the day (what quiet-member checks need), so most messages write nothing."""
+    last = record.last_active_at
+    return record.first_posted_at is None or last is None or last.date() != now.date()

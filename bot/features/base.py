@@ -60,16 +60,24 @@ class Context:
     platform: str
     services: Services
     emitted: list[str] = field(default_factory=list)
+    _members: dict[str, MemberRecord | None] = field(default_factory=dict, repr=False)
 
     # -- reading -------------------------------------------------------------------------
 
     def member(self, member: str) -> MemberRecord | None:
-        stmt = select(MemberRecord).where(
-            MemberRecord.platform == self.platform,
-            MemberRecord.user_id == member,
-            MemberRecord.community == self.community.id,
-        )
-        return self.session.exec(stmt).first()
+        """The member's record, looked up once per event (handlers ask for it often)."""
+        if member not in self._members:
+            stmt = select(MemberRecord).where(
+                MemberRecord.platform == self.platform,
+                MemberRecord.user_id == member,
+                MemberRecord.community == self.community.id,
+            )
+            self._members[member] = self.session.exec(stmt).first()
+        return self._members[member]
+
+    def forget_member(self, member: str) -> None:
+        """Look the record up afresh next time (after it was written around the ORM)."""
+        self._members.pop(member, None)
 
     def locale_for(self, member: str) -> str:
         record = self.member(member)
