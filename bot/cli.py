@@ -29,6 +29,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(slack_cli.app, name="slack")
 app.add_typer(__import__("bot.features.rituals.cli", fromlist=["app"]).app, name="rituals")
+app.command("modlog")(__import__("bot.features.moderation.cli", fromlist=["modlog"]).modlog)
 
 ConfigOpt = Annotated[
     Path | None,

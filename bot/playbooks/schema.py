@@ -29,6 +29,8 @@ from pydantic import (
 
 from bot.core.clock import parse_duration
 from bot.features.ama.settings import AmaPlaybook
+from bot.features.moderation.rules import RuleList, RuleSet
+from bot.features.moderation.settings import ModerationSettings
 from bot.features.rituals.settings import RitualPlaybook
 
 
@@ -389,7 +391,7 @@ class HouseRule(_Strict):
 
 
 class ModerationPlaybook(_Strict):
-    """House rules now; the rules and responses of moderation will join this kind."""
+    """House rules, and the rules that keep them (see `bot.features.moderation`)."""
 
     kind: Literal["moderation"]
     title: Text
@@ -397,6 +399,8 @@ class ModerationPlaybook(_Strict):
     version: Annotated[str, BeforeValidator(_version_text), StringConstraints(min_length=1)]
     """Changes when the rules change; acceptances record the version they accepted."""
     house_rules: list[HouseRule] = Field(min_length=1, max_length=30)
+    rules: RuleList = Field(default_factory=RuleSet)
+    policy: ModerationSettings = ModerationSettings()
 
 
 Playbook = Annotated[

@@ -4,6 +4,7 @@ import bot.store.ama  # noqa: F401
 from bot.store import (  # noqa: F401
     engagement,
     models,
+    moderation,
     onboarding,
     rituals,
 )

@@ -31,31 +31,49 @@ class MemoryDriver:
 
     async def say(self, user: str, text: str) -> str:
         message_id = f"u{next(_ids)}"
-        await self.adapter.receive(builders.said(user, text, self.channel, at=self.clock.now(), message_id=message_id))
+        await self.adapter.receive(
+            builders.said(user, text, self.channel, at=self.clock.now(), message_id=message_id)
+        )
         return message_id
 
     async def react(self, user: str, message_id: str, emoji: str) -> None:
-        await self.adapter.receive(builders.reacted(user, message_id, emoji, self.channel, at=self.clock.now()))
+        await self.adapter.receive(
+            builders.reacted(user, message_id, emoji, self.channel, at=self.clock.now())
+        )
 
     async def command(self, user: str, root: str, rest: str) -> None:
-        await self.adapter.receive(builders.command(user, f"/{root} {rest}", self.channel, at=self.clock.now()))
+        await self.adapter.receive(
+            builders.command(user, f"/{root} {rest}", self.channel, at=self.clock.now())
+        )
 
     async def bot_says(self, text: str) -> None:
-        await self.adapter.receive(builders.said(self.adapter.bot_id, text, self.channel, at=self.clock.now()))
+        await self.adapter.receive(
+            builders.said(self.adapter.bot_id, text, self.channel, at=self.clock.now())
+        )
 
     async def before_start(self, user: str, text: str) -> None:
-        await self.adapter.receive(builders.said(user, text, self.channel, at=self.clock.now() - timedelta(minutes=5)))
+        await self.adapter.receive(
+            builders.said(user, text, self.channel, at=self.clock.now() - timedelta(minutes=5))
+        )
 
     async def visible(self) -> list[Seen]:
         return [
-            Seen(e.action.message.text, e.message_id, e.action.thread.message_id if e.action.thread else None,
-                 tuple(c.label for c in e.action.message.choices))
-            for e in self.adapter.executed if isinstance(e.action, Post)
+            Seen(
+                e.action.message.text,
+                e.message_id,
+                e.action.thread.message_id if e.action.thread else None,
+                tuple(c.label for c in e.action.message.choices),
+            )
+            for e in self.adapter.executed
+            if isinstance(e.action, Post)
         ]
 
     async def visible_dm(self, user: str) -> list[Seen]:
-        return [Seen(e.action.message.text, e.message_id) for e in self.adapter.executed
-                if isinstance(e.action, DirectMessage) and e.action.member == user]
+        return [
+            Seen(e.action.message.text, e.message_id)
+            for e in self.adapter.executed
+            if isinstance(e.action, DirectMessage) and e.action.member == user
+        ]
 
     def fail_next_send(self, how: str, retry_after: float = 3.0) -> None:
         error = RateLimited(retry_after) if how == "rate" else PlatformError("forbidden")

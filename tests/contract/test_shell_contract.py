@@ -49,11 +49,16 @@ class ShellDriver:
         pytest.skip("the terminal chat has no history from before Porch started")
 
     async def visible(self) -> list[Seen]:
-        return [Seen(s.message.text, s.ref, s.thread, tuple(c.label for c in s.message.choices))
-                for s in self.adapter.shown if not s.channel.startswith("dm:")]
+        return [
+            Seen(s.message.text, s.ref, s.thread, tuple(c.label for c in s.message.choices))
+            for s in self.adapter.shown
+            if not s.channel.startswith("dm:")
+        ]
 
     async def visible_dm(self, user: str) -> list[Seen]:
-        return [Seen(s.message.text, s.ref) for s in self.adapter.shown if s.channel == f"dm:{user}"]
+        return [
+            Seen(s.message.text, s.ref) for s in self.adapter.shown if s.channel == f"dm:{user}"
+        ]
 
     def fail_next_send(self, how: str, retry_after: float = 3.0) -> None:
         pytest.skip("the terminal chat has no rate limits or permissions to refuse")

@@ -13,7 +13,13 @@ from bot.store.migrate import upgrade
 
 
 def _porch(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_dead_items_are_listed_with_their_reason_and_can_be_retried(tmp_path: Path) -> None:
@@ -22,7 +28,12 @@ def test_dead_items_are_listed_with_their_reason_and_can_be_retried(tmp_path: Pa
     upgrade(store)
     now = datetime.now(UTC)
     with store.transaction() as s:
-        outbox.enqueue(s, key="welcome:alice", action=Post(platform="slack", channel="C1", message=Message(text="hi")), now=now)
+        outbox.enqueue(
+            s,
+            key="welcome:alice",
+            action=Post(platform="slack", channel="C1", message=Message(text="hi")),
+            now=now,
+        )
         (item,) = outbox.due(s, now=now, limit=1)
         assert item.id is not None
         outbox.dead_letter(s, item_id=item.id, reason="PlatformError: missing_scope: chat:write")

@@ -27,8 +27,12 @@ def test_the_basic_commands_produce_the_expected_transcript(tmp_path: Path) -> N
     assert_golden("basics", result.stdout)
 
 
-def test_a_malformed_script_is_refused_before_anything_runs_naming_every_bad_line(tmp_path: Path) -> None:
-    result = run_script(":join alice #general\n:sya alice #general hi\n:click alice two\n", tmp_path)
+def test_a_malformed_script_is_refused_before_anything_runs_naming_every_bad_line(
+    tmp_path: Path,
+) -> None:
+    result = run_script(
+        ":join alice #general\n:sya alice #general hi\n:click alice two\n", tmp_path
+    )
     assert result.returncode == 2
     assert "line 2: unknown directive ':sya' (did you mean ':say'?)" in result.stdout
     assert "line 3: malformed ':click'" in result.stdout
@@ -36,7 +40,9 @@ def test_a_malformed_script_is_refused_before_anything_runs_naming_every_bad_lin
 
 
 def test_a_line_that_cannot_be_carried_out_stops_the_run_with_its_number(tmp_path: Path) -> None:
-    result = run_script(":say alice #general hi\n:click alice 1\n:say alice #general never\n", tmp_path)
+    result = run_script(
+        ":say alice #general hi\n:click alice 1\n:say alice #general never\n", tmp_path
+    )
     assert result.returncode == 1
     assert "error: line 2: alice has no question with choices to click" in result.stdout
     assert "never" not in result.stdout
@@ -50,26 +56,47 @@ def test_a_configuration_with_typos_is_refused_with_every_problem(tmp_path: Path
         encoding="utf-8",
     )
     for command in (["check"], ["run", "--script", "/dev/null"]):
-        result = subprocess.run([sys.executable, "-m", "bot", *command, "--config", str(config)],
-                                capture_output=True, text=True, timeout=60, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", *command, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert result.returncode == 2
-        assert f"{config}:4 communities[0].kind: 'intrest' is not allowed (did you mean 'interest'?)" in result.stderr
-        assert f"{config}:6 communities[0].channels.shell.mods: unknown field 'mods'" in result.stderr
+        assert (
+            f"{config}:4 communities[0].kind: 'intrest' is not allowed (did you mean 'interest'?)"
+            in result.stderr
+        )
+        assert (
+            f"{config}:6 communities[0].channels.shell.mods: unknown field 'mods'" in result.stderr
+        )
 
 
 def test_the_demo_configuration_passes_the_check() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "check"], capture_output=True, text=True,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: 1 communities (demo)")
 
 
-def test_a_second_run_on_the_same_database_continues_without_repeating_itself(tmp_path: Path) -> None:
+def test_a_second_run_on_the_same_database_continues_without_repeating_itself(
+    tmp_path: Path,
+) -> None:
     db = f"sqlite:///{tmp_path / 'porch.db'}"
     first = run_script(":say alice #general /porch ping\n", tmp_path, db=db)
     second = run_script(":say alice #general /porch ping\n", tmp_path, db=db)
     assert first.returncode == second.returncode == 0
-    refs = [line.split("(")[1].split(")")[0] for line in (first.stdout + second.stdout).splitlines() if "porch (" in line]
+    refs = [
+        line.split("(")[1].split(")")[0]
+        for line in (first.stdout + second.stdout).splitlines()
+        if "porch (" in line
+    ]
     assert len(refs) == len(set(refs)) == 2
 
 

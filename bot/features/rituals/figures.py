@@ -143,11 +143,28 @@ def _ama_participation(ctx: Context, start: datetime, end: datetime) -> float | 
     return float(row[1]) if int(row[0]) else None
 
 
+def _moderation_load(ctx: Context, start: datetime, end: datetime) -> float | None:
+    """Moderation cases opened this week; None where moderation is absent."""
+    if not inspect(ctx.session.connection()).has_table("moderation_cases"):
+        return None
+    row = ctx.session.execute(
+        text(
+            "SELECT count(*) FROM moderation_cases "
+            "WHERE community = :c AND platform = :p AND created_at >= :s AND created_at < :e"
+        ),
+        {"c": ctx.community.id, "p": ctx.platform, "s": _naive(start), "e": _naive(end)},
+    ).one()
+    return float(row[0])
+
+
 def _extra(ctx: Context, start: datetime, end: datetime) -> dict[str, float]:
     figures: dict[str, float] = {}
-    ama = _ama_participation(ctx, start, end)
-    if ama is not None:
-        figures["ama_participation"] = ama
+    for name, figure in (
+        ("ama_participation", _ama_participation(ctx, start, end)),
+        ("moderation_load", _moderation_load(ctx, start, end)),
+    ):
+        if figure is not None:
+            figures[name] = figure
     for feature in ctx.services.features:
         if isinstance(feature, OffersWeeklyFigures):
             figures.update(feature.weekly_figures(ctx, start, end))

@@ -8,7 +8,9 @@ from bot.web.app import make_app
 
 
 def _client(h: Harness) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=make_app(h.porch)), base_url="http://porch")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=make_app(h.porch)), base_url="http://porch"
+    )
 
 
 async def test_healthz_answers_while_the_process_lives(harness: Harness) -> None:
@@ -26,7 +28,9 @@ async def test_readyz_is_ready_once_started_and_not_after_stopping(harness: Harn
     assert stopped.status_code == 503 and "adapters are not started" in stopped.json()["problems"]
 
 
-async def test_metrics_count_events_duplicates_and_deliveries_without_member_ids(harness: Harness) -> None:
+async def test_metrics_count_events_duplicates_and_deliveries_without_member_ids(
+    harness: Harness,
+) -> None:
     event = command("alice-secret-id", "/porch ping")
     await harness.send(event, event)
     async with _client(harness) as client:

@@ -1,0 +1,138 @@
+"""What members and moderators read: reminders, removal notices and queue items.
+
+Pure: each function gets a `Say` (the message catalogue bound to one locale) and plain facts,
+so the texts are tested without a database. Excerpts are defused (`@channel` notifies nobody)
+and quoted; the reporters of a message are counted, never named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.core.message import Choice, Message
+from bot.features.moderation.decide import Note, priority
+from bot.playbooks.templates import defuse
+
+Say = Callable[..., str]
+"""`say(key, **params)`: a catalogue text in one locale."""
+
+DISMISS = "dismiss"
+REMIND = "remind"
+REMOVE = "remove"
+KICK = "kick"
+
+
+@dataclass(frozen=True, slots=True)
+class HouseRuleText:
+    number: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A queue item as moderators see it."""
+
+    rule_id: str
+    reason: str
+    channel: str
+    message_id: str
+    author_name: str | None
+    excerpt: str | None
+    house_rule: HouseRuleText | None = None
+    reporters: int = 0
+    note: Note = ""
+    note_params: dict[str, int] = field(default_factory=dict)
+
+
+def why(say: Say, reason: str) -> str:
+    return say(f"moderation.why.{reason}")
+
+
+def reminder(say: Say, *, name: str, channel: str, reason: str, rule: HouseRuleText | None) -> str:
+    """The moderation prompt: what happened, the house rule it touches, and a kind sentence."""
+    lines = [say("moderation.reminder", name=name, channel=channel, why=why(say, reason))]
+    if rule is not None:
+        lines.append(
+            say("moderation.reminder_rule", number=rule.number, title=rule.title, text=rule.text)
+        )
+    lines.append(say("moderation.reminder_kind"))
+    return "\n".join(lines)
+
+
+def removal(say: Say, *, name: str, channel: str, reason: str, rule: HouseRuleText | None) -> str:
+    """Why a member's message was removed: the author is always told."""
+    lines = [say("moderation.removed", name=name, channel=channel, why=why(say, reason))]
+    if rule is not None:
+        lines.append(
+            say("moderation.reminder_rule", number=rule.number, title=rule.title, text=rule.text)
+        )
+    lines.append(say("moderation.removed_kind"))
+    return "\n".join(lines)
+
+
+def queue_text(say: Say, case: CaseView) -> str:
+    level = say(f"moderation.priority.{priority(case.reporters)}")
+    lines = [say("moderation.queue_title", priority=level)]
+    if case.rule_id:
+        reason = case.reason
+        if case.house_rule is not None:
+            lines.append(
+                say(
+                    "moderation.queue_rule",
+                    rule=case.rule_id,
+                    reason=reason,
+                    number=case.house_rule.number,
+                    title=case.house_rule.title,
+                )
+            )
+        else:
+            lines.append(say("moderation.queue_rule_plain", rule=case.rule_id, reason=reason))
+    if case.author_name:
+        lines.append(
+            say(
+                "moderation.queue_where",
+                author=case.author_name,
+                channel=case.channel,
+                message=case.message_id,
+            )
+        )
+    else:
+        lines.append(
+            say("moderation.queue_where_unknown", channel=case.channel, message=case.message_id)
+        )
+    if case.excerpt:
+        lines.append(say("moderation.queue_excerpt", excerpt=defuse(case.excerpt)))
+    else:
+        lines.append(say("moderation.queue_excerpt_gone"))
+    if case.reporters:
+        lines.append(say("moderation.queue_reports", count=case.reporters))
+    if case.note:
+        lines.append(say(f"moderation.note.{case.note}", **case.note_params))
+    return "\n".join(lines)
+
+
+def queue_prompt(say: Say, case: CaseView, *, prompt_id: str, can_kick: bool) -> Message:
+    """The queue item with its one-click actions (Kick only where the platform can kick; Remind
+    and Kick only when Porch knows the author)."""
+    ids = [DISMISS]
+    if case.author_name:
+        ids.append(REMIND)
+    ids.append(REMOVE)
+    if case.author_name and can_kick:
+        ids.append(KICK)
+    choices = tuple(
+        Choice(
+            id=i,
+            label=say(f"moderation.choice.{i}"),
+            style="danger" if i in (REMOVE, KICK) else "default",
+        )
+        for i in ids
+    )
+    return Message(text=queue_text(say, case), choices=choices, prompt_id=prompt_id)
+
+
+def closed_queue_item(say: Say, case: CaseView, outcome: str) -> Message:
+    """The queue item after a moderator acted: the same facts, the outcome, no buttons."""
+    return Message(text=f"{queue_text(say, case)}\n{outcome}")

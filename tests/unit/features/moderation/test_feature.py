@@ -1,0 +1,339 @@
+"""Moderation through a whole Porch (in-memory platform, fake clock), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.core.actions import Capability, Edit, Kick, Pin, Post, Redact
+from bot.features.moderation.crisis import crisis_on
+from bot.store import moderation as store
+from bot.testing.builders import command, joined, picked, reacted, said
+from tests.unit.features.moderation.kit import (
+    audit,
+    dms_to,
+    everything_shown_to,
+    kinds,
+    porch,
+    queue_edits,
+    queue_posts,
+)
+
+
+async def test_a_keyword_breach_gets_a_private_reminder_quoting_the_house_rule(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "you idiot", message_id="m1"))
+        [text] = dms_to(h, "alice")
+        assert "house rule 1, **Be kind**: Assume good intent." in text
+        assert "#general" in text
+        assert queue_posts(h) == []
+        [entry] = audit(h, "moderation.reminded")
+        assert (entry.actor, entry.subject, entry.detail["rule"]) == ("porch", "alice", "unkind")
+
+
+async def test_a_message_that_breaks_no_rule_costs_nothing_but_its_history(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "Good morning, everyone", message_id="m1"))
+        assert kinds(h) == []
+        assert audit(h) == []
+
+
+async def test_a_dry_run_rule_only_writes_what_it_would_have_done(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "THIS IS REALLY GREAT NEWS", message_id="m1"))
+        assert kinds(h) == []
+        [entry] = audit(h)
+        assert entry.action == "moderation.would_have"
+        assert entry.detail["responses"] == ["remove"]
+        assert entry.detail["rule"] == "shouting"
+
+
+async def test_a_remove_rule_deletes_at_once_and_tells_the_author_why(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "the topsecret plan", message_id="m7"))
+        [redact] = [e.action for e in h.adapter.executed if isinstance(e.action, Redact)]
+        assert (redact.target.message_id, redact.others) == ("m7", True)
+        [text] = dms_to(h, "alice")
+        assert "I removed your message" in text and "Keep secrets" in text
+        assert [e.detail["rule"] for e in audit(h, "moderation.removed")] == ["secret"]
+
+
+async def test_without_permission_to_remove_the_breach_is_queued_saying_what_to_configure(
+    database_url: str,
+) -> None:
+    capabilities = frozenset(Capability) - {Capability.REDACT_ANY}
+    async with porch(database_url, capabilities=capabilities) as h:
+        await h.send(said("alice", "the topsecret plan", message_id="m7"))
+        assert "redact" not in kinds(h)
+        [post] = queue_posts(h)
+        assert "PORCH_SLACK_ADMIN_TOKEN" in post.message.text
+        assert "topsecret" in post.message.text
+        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove", "kick"]
+
+
+async def test_beyond_the_hourly_cap_removals_are_queued_instead_and_say_so(
+    database_url: str,
+) -> None:
+    async with porch(database_url, caps={"removals_per_hour": 2}) as h:
+        for n in range(3):
+            await h.send(said(f"m{n}", "topsecret", message_id=f"x{n}"))
+        assert kinds(h).count("redact") == 2
+        [post] = queue_posts(h)
+        assert "hourly cap" in post.message.text
+        await h.advance(timedelta(hours=1, seconds=1))
+        await h.send(said("m9", "topsecret", message_id="x9"))
+        assert kinds(h).count("redact") == 3
+
+
+async def test_three_reminders_in_thirty_days_put_the_next_breach_in_the_queue(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        for n in range(3):
+            await h.send(said("alice", "idiot", message_id=f"m{n}"))
+            await h.advance(timedelta(days=5))
+        assert len(dms_to(h, "alice")) == 3
+        await h.send(said("alice", "idiot again", message_id="m9"))
+        assert len(dms_to(h, "alice")) == 3
+        [post] = queue_posts(h)
+        assert "3 reminders in the last 30 days" in post.message.text
+        assert audit(h, "moderation.breach")[-1].detail["note"] == "escalated"
+
+
+async def test_reminders_older_than_the_window_do_not_escalate(database_url: str) -> None:
+    async with porch(database_url) as h:
+        for n in range(3):
+            await h.send(said("alice", "idiot", message_id=f"m{n}"))
+        await h.advance(timedelta(days=31))
+        await h.send(said("alice", "idiot", message_id="m9"))
+        assert len(dms_to(h, "alice")) == 4
+        assert queue_posts(h) == []
+
+
+async def test_a_moderator_removes_a_queued_message_with_one_click(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert post.message.prompt_id is not None
+        await h.send(picked("mo", post.message.prompt_id, "remove"))
+        [redact] = [e.action for e in h.adapter.executed if isinstance(e.action, Redact)]
+        assert redact.target.message_id == "m3"
+        [edit] = queue_edits(h)
+        assert "Removed by Mo" in edit.message.text or "Removed by mo" in edit.message.text
+        assert edit.message.choices == ()
+        assert "I removed your message" in dms_to(h, "alice")[0]
+        [entry] = audit(h, "moderation.removed")
+        assert (entry.actor, entry.subject) == ("mo", "alice")
+
+
+async def test_a_member_who_is_not_a_moderator_cannot_act_on_the_queue(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert post.message.prompt_id is not None
+        await h.send(picked("bob", post.message.prompt_id, "remove"))
+        assert "redact" not in kinds(h)
+        assert dms_to(h, "bob") == ["Only moderators can act on the moderation queue."]
+        await h.send(picked("mo", post.message.prompt_id, "dismiss"))
+        assert [e.action for e in audit(h) if e.actor == "mo"] == ["moderation.dismissed"]
+
+
+async def test_a_moderator_can_remind_or_kick_from_the_queue(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        await h.send(said("bob", "casino again", message_id="m4"))
+        first, second = queue_posts(h)
+        assert first.message.prompt_id and second.message.prompt_id
+        await h.send(picked("mo", first.message.prompt_id, "remind"))
+        await h.send(picked("mo", second.message.prompt_id, "kick"))
+        assert len(dms_to(h, "alice")) == 1
+        [kick] = [e.action for e in h.adapter.executed if isinstance(e.action, Kick)]
+        assert kick.member == "bob"
+        await h.send(picked("mo", second.message.prompt_id, "kick"))
+        assert kinds(h).count("kick") == 1
+
+
+async def test_kick_is_not_offered_where_the_platform_cannot_kick(database_url: str) -> None:
+    capabilities = frozenset(Capability) - {Capability.KICK}
+    async with porch(database_url, capabilities=capabilities) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove"]
+
+
+async def test_reports_never_reveal_the_reporter_and_raise_priority_by_distinct_reporters(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "that was a weird thing to say", message_id="m5"))
+        await h.send(reacted("carol", "m5", "🚩"))
+        [post] = queue_posts(h)
+        assert "priority: normal" in post.message.text
+        assert "Reported by 1 member" in post.message.text
+        await h.send(reacted("carol", "m5", "🚩"))
+        assert queue_edits(h) == []
+        await h.send(reacted("dave", "m5", "🚩"))
+        await h.send(command("erin", "/porch report #general m5"))
+        edits = queue_edits(h)
+        assert [("priority: raised" in e.message.text) for e in edits] == [True, False]
+        assert "priority: high" in edits[-1].message.text
+        [posted_id] = [e.message_id for e in h.adapter.executed if e.action is post]
+        assert all(isinstance(e, Edit) and e.target.message_id == posted_id for e in edits)
+        assert post.message.prompt_id
+        await h.send(picked("mo", post.message.prompt_id, "remind"))
+        seen_by_alice = everything_shown_to(h, "alice")
+        queue_texts = " ".join(p.message.text for p in queue_posts(h)) + " ".join(
+            e.message.text for e in queue_edits(h)
+        )
+        for reporter in ("carol", "Carol", "dave", "Dave", "erin", "Erin"):
+            assert reporter not in seen_by_alice
+            assert reporter not in queue_texts
+        reports = audit(h, "moderation.reported")
+        assert sorted(e.actor for e in reports) == ["carol", "dave", "erin"]
+
+
+async def test_the_slack_shortcut_reports_through_the_same_command(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "hmm", message_id="1700000000.000100", channel="#general"))
+        await h.send(command("carol", "/porch report #general 1700000000.000100"))
+        [post] = queue_posts(h)
+        assert "1700000000.000100" in post.message.text
+        assert "By **alice** in #general" in post.message.text
+
+
+async def test_modlog_lists_decisions_for_moderators_without_naming_reporters(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "idiot", message_id="m1"))
+        await h.send(reacted("carol", "m1", "🚩"))
+        await h.send(command("mo", "/porch modlog --since 1d"))
+        reply = h.adapter.executed[-1].action
+        text = reply.message.text
+        assert "reminded · alice · unkind" in text
+        assert "a member · reported" in text
+        assert "carol" not in text
+        await h.send(command("alice", "/porch modlog"))
+        assert "moderator" in h.adapter.executed[-1].action.message.text
+
+
+async def test_crisis_mode_posts_pins_opens_a_thread_tightens_flood_and_restores(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(command("dana", '/porch crisis on "We are reorganising. Details follow."'))
+        posts = [e.action for e in h.adapter.executed if isinstance(e.action, Post)]
+        assert "We are reorganising" in posts[0].message.text
+        assert [e.action for e in h.adapter.executed if isinstance(e.action, Pin)]
+        assert posts[1].thread is not None
+        with h.store.transaction() as session:
+            assert crisis_on(session, "demo")
+        for n in range(4):
+            await h.send(said("alice", f"message number {n}", message_id=f"c{n}"))
+        assert len(dms_to(h, "alice")) == 1
+        await h.send(command("dana", "/porch crisis off"))
+        assert (
+            "All clear"
+            in [e.action for e in h.adapter.executed if isinstance(e.action, Post)][-1].message.text
+        )
+        await h.advance(timedelta(minutes=1))
+        for n in range(4):
+            await h.send(said("alice", f"later message {n}", message_id=f"d{n}"))
+        assert len(dms_to(h, "alice")) == 1
+        assert [e.action for e in audit(h) if "crisis" in e.action] == [
+            "moderation.crisis_on",
+            "moderation.crisis_off",
+        ]
+
+
+async def test_only_managers_switch_crisis_mode_and_twice_on_is_refused(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(command("alice", '/porch crisis on "hello"'))
+        assert "pin" not in kinds(h)
+        await h.send(command("dana", '/porch crisis on "one"'))
+        await h.send(command("dana", '/porch crisis on "two"'))
+        assert "already" in h.adapter.executed[-1].action.message.text
+        assert kinds(h).count("pin") == 1
+
+
+async def test_flagged_excerpts_expire_after_the_retention_period(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino " + "x" * 400, message_id="m3"))
+        with h.store.transaction() as session:
+            [case] = session.exec(store.select(store.ModerationCase)).all()
+            assert case.excerpt is not None and len(case.excerpt) <= 280
+        await h.advance(timedelta(days=29))
+        with h.store.transaction() as session:
+            assert session.exec(store.select(store.ModerationCase)).one().excerpt is not None
+        await h.advance(timedelta(days=2))
+        with h.store.transaction() as session:
+            assert session.exec(store.select(store.ModerationCase)).one().excerpt is None
+        assert audit(h, "moderation.expired")
+
+
+async def test_messages_in_the_moderators_channel_are_not_policed(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("mo", "that idiot spammer again", channel="#moderators"))
+        assert kinds(h) == []
+
+
+async def test_the_rules_are_prepared_once_per_playbook_not_per_message(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.features.moderation import feature
+
+    built: list[object] = []
+    original = feature.history_policy
+
+    def counting(rules: Any) -> Any:
+        built.append(rules)
+        return original(rules)
+
+    monkeypatch.setattr(feature, "history_policy", counting)
+    async with porch(sqlite_url) as h:
+        for n in range(5):
+            await h.send(said("alice", f"hello number {n}", message_id=f"m{n}"))
+        assert len(built) == 1
+        await h.send(command("dana", '/porch crisis on "Heads up."'))
+        await h.send(said("alice", "hello again", message_id="m9"))
+        assert len(built) == 2
+
+
+async def test_a_report_without_a_message_says_how_to_report(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(command("carol", "/porch report"))
+        text = h.adapter.executed[-1].action.message.text
+        assert "/porch report <channel> <message id>" in text and "🚩" in text
+        assert queue_posts(h) == []
+
+
+async def test_crisis_mode_is_per_community(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(command("dana", '/porch crisis on "Heads up."'))
+        with h.store.transaction() as session:
+            assert crisis_on(session, "demo")
+            assert not crisis_on(session, "elsewhere")
+
+
+async def test_a_report_of_a_message_outside_the_community_is_not_queued(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(reacted("carol", "m1", "🚩", channel="dm:carol"))
+        await h.send(command("carol", "/porch report #elsewhere m1"))
+        assert queue_posts(h) == []
+        assert audit(h) == []
+
+
+async def test_the_reminder_is_in_the_members_language(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(joined("jonas", locale="de"))
+        await h.send(said("jonas", "so ein idiot", message_id="m1"))
+        [text] = dms_to(h, "jonas")
+        assert "Hausregel 1, **Sei freundlich**: Geh von Gutem aus." in text
