@@ -8,6 +8,7 @@ once per playbook; the database is touched only when a rule is broken.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import ClassVar
 
@@ -407,17 +408,7 @@ class Moderation(Feature):
         )
 
     def _remind_from_queue(self, ctx: Context, case: store.ModerationCase) -> None:
-        locale = ctx.locale_for(case.author)
-        playbook = _playbook(ctx)
-        rule = _house_rule(playbook[1], case.house_rule, locale) if playbook else None
-        text = render.reminder(
-            _say(ctx, locale),
-            name=ctx.name_of(case.author),
-            channel=case.channel,
-            reason=case.reason or "report",
-            rule=rule,
-        )
-        ctx.dm(f"{case.prompt_id}:remind", case.author, Message(text=text))
+        _tell_author(ctx, case, render.reminder, "remind")
         _remember_reminder(ctx, case.author, case.rule_id)
 
     def _remove_from_queue(self, ctx: Context, case: store.ModerationCase) -> None:
@@ -431,19 +422,8 @@ class Moderation(Feature):
                 others=True,
             ),
         )
-        if not case.author:
-            return
-        locale = ctx.locale_for(case.author)
-        playbook = _playbook(ctx)
-        rule = _house_rule(playbook[1], case.house_rule, locale) if playbook else None
-        text = render.removal(
-            _say(ctx, locale),
-            name=ctx.name_of(case.author),
-            channel=case.channel,
-            reason=case.reason or "report",
-            rule=rule,
-        )
-        ctx.dm(f"{case.prompt_id}:removed", case.author, Message(text=text))
+        if case.author:
+            _tell_author(ctx, case, render.removal, "removed")
 
     # -- reports ------------------------------------------------------------------------------
 
@@ -681,3 +661,20 @@ def _crisis(command: ParsedCommand, event: CommandInvoked, ctx: Context, locale:
     ctx.post(f"{key}:clear", main, Message(text=say("moderation.crisis_clear")))
     ctx.audit(actor=event.member, action="moderation.crisis_off")
     return ctx.text("moderation.crisis_off", locale)
+
+
+def _tell_author(
+    ctx: Context, case: store.ModerationCase, compose: Callable[..., str], suffix: str
+) -> None:
+    """DM the author of a queued case what a moderator did, quoting the house rule it touches."""
+    locale = ctx.locale_for(case.author)
+    playbook = _playbook(ctx)
+    rule = _house_rule(playbook[1], case.house_rule, locale) if playbook else None
+    text = compose(
+        _say(ctx, locale),
+        name=ctx.name_of(case.author),
+        channel=case.channel,
+        reason=case.reason or "report",
+        rule=rule,
+    )
+    ctx.dm(f"{case.prompt_id}:{suffix}", case.author, Message(text=text))
