@@ -280,6 +280,20 @@ class MatrixAdapter:
                 log.warning("Matrix sync failed (%s); trying again in %.0fs", exc, delay)
                 await asyncio.sleep(delay)  # back-off on a real network failure
 
+    async def _ready_to_encrypt(self, room_id: str) -> None:
+        """Before the first message into an encrypted room: know every member's devices and hold
+        an Olm session with each, so the room key reaches them. A welcome sent in the same sync
+        batch as the join would otherwise be unreadable for good (nio skips unknown devices)."""
+        client = self.client
+        room = client.rooms.get(room_id)
+        if client.olm is None or room is None or not room.encrypted:
+            return
+        if client.should_query_keys:
+            await call(client.keys_query(), nio.KeysQueryResponse, "keys query")
+        missing = client.get_missing_sessions(room_id)
+        if missing:
+            await call(client.keys_claim(missing), nio.KeysClaimResponse, "keys claim")
+
     async def _keep_keys(self, client: nio.AsyncClient) -> None:
         """The end-to-end housekeeping `sync_forever` would do: keys up, keys asked, keys claimed."""
         if client.olm is None:
@@ -471,6 +485,7 @@ class MatrixAdapter:
     async def _send(self, room_id: str, kind: str, content: dict[str, Any], txn: str) -> str:
         if self._encryption and room_id not in self.client.rooms:
             await self._wait_for_room(room_id)
+        await self._ready_to_encrypt(room_id)
         try:
             response = await call(
                 self.client.room_send(
