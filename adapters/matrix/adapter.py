@@ -124,6 +124,7 @@ class MatrixAdapter:
         data_dir: Path,
         clock: Clock,
         rooms: Iterable[str],
+        trusted_inviters: Iterable[str] = (),
         command_prefix: str = "!",
         command_roots: tuple[str, ...] = ("porch", "ama"),
         device_name: str = "Porch",
@@ -141,6 +142,8 @@ class MatrixAdapter:
         self.data_dir = data_dir
         self.rooms = frozenset(rooms)
         """The configured communities' rooms: invites to these are accepted."""
+        self.trusted_inviters = frozenset(trusted_inviters)
+        """Users whose invites are accepted to any room (`platforms.matrix.invited_by`)."""
         self._login = login
         self._clock = clock
         self._prefix = command_prefix
@@ -402,7 +405,12 @@ class MatrixAdapter:
             self._invites_seen.add(room_id)
             inviter, direct = _invitation(info.invite_state, self.user_id)
             try:
-                if room_id in self.rooms or (direct and self._is_community_member(inviter)):
+                trusted = inviter is not None and inviter in self.trusted_inviters
+                if (
+                    room_id in self.rooms
+                    or trusted
+                    or (direct and self._is_community_member(inviter))
+                ):
                     await call(self.client.join(room_id), nio.JoinResponse, f"join {room_id}")
                     if direct and inviter:
                         self._state.direct[inviter] = room_id

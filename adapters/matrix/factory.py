@@ -47,6 +47,7 @@ def build_matrix_adapter(settings: Settings, config: PorchConfig, clock: Clock) 
         data_dir=settings.data_dir / "matrix",
         clock=clock,
         rooms=rooms,
+        trusted_inviters=matrix.invited_by,
         command_prefix=matrix.command_prefix,
         device_name=matrix.device_name,
     )

@@ -71,6 +71,8 @@ class MatrixSettings(_Strict):
     user_id: str
     command_prefix: str = "!"
     device_name: str = "Porch"
+    invited_by: tuple[str, ...] = ()
+    """Matrix users whose invites Porch accepts to any room (the managers who add it to rooms)."""
 
 
 class SlackSettings(_Strict):

@@ -127,6 +127,26 @@ async def test_an_invite_to_a_configured_room_is_accepted_and_others_declined(
     assert state.content["membership"] == "leave"
 
 
+async def test_an_invite_from_a_configured_inviter_is_accepted_to_any_room(
+    driver: MatrixDriver, matrix_user: MatrixUserFactory
+) -> None:
+    adapter = adapter_of(driver)
+    manager = await matrix_user("manager")
+    fresh = await ok(manager.room_create(), nio.RoomCreateResponse)
+    await adapter.stop()
+    adapter.trusted_inviters = frozenset({manager.user_id})
+    await ok(manager.room_invite(fresh.room_id, driver.bot.user_id), nio.RoomInviteResponse)
+    await adapter.start(driver.sink)
+
+    async def joined() -> bool:
+        members = await manager.joined_members(fresh.room_id)
+        return isinstance(members, nio.JoinedMembersResponse) and driver.bot.user_id in {
+            m.user_id for m in members.members
+        }
+
+    await eventually(joined)
+
+
 async def test_history_of_a_room_it_joins_later_is_not_handled(driver: MatrixDriver) -> None:
     """The room's earlier messages come with the join; only what follows the join is news."""
     adapter = adapter_of(driver)
