@@ -14,11 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from bot.config.loader import Directory
 from bot.config.schema import PorchConfig
+from bot.core.actions import DirectMessage
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock, FakeClock
 from bot.core.events import Event
+from bot.core.message import Message
+from bot.core.roles import ids_on_platform
 from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.dispatcher import Dispatcher
@@ -33,10 +38,12 @@ from bot.i18n.catalogue import Catalogue
 from bot.metrics import Metrics
 from bot.schedule import timers
 from bot.store.db import Store
+from bot.store.models import OutboxItem
 
 log = logging.getLogger(__name__)
 
 IDLE_POLL = timedelta(seconds=30)
+DEAD_NOTICE = "dead-notice:"
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 INBOX_KEEP = timedelta(days=7)
 """Far longer than any platform redelivers an event (Slack retries for about an hour)."""
@@ -88,7 +95,12 @@ class Porch:
         )
         self.dispatcher = Dispatcher(services=self.services, metrics=self.metrics)
         self.deliverer = Deliverer(
-            store=store, clock=clock, adapters=self.adapters, metrics=self.metrics, policy=retry
+            store=store,
+            clock=clock,
+            adapters=self.adapters,
+            metrics=self.metrics,
+            policy=retry,
+            on_dead=self._tell_managers,
         )
         self._wake = asyncio.Event()
         self._delivery_due: datetime | None = None
@@ -119,10 +131,14 @@ class Porch:
     async def settle(self, max_passes: int = 10_000) -> None:
         """Fire and deliver everything due now, until nothing is (scripted runs, tests)."""
         for _ in range(max_passes):
+            self._wake.clear()
             fired = await self.fire_due_timers()
             next_at = self._delivery_due = await self.deliverer.deliver_due()
             now = self.clock.now()
-            if not fired and (next_at is None or next_at > now):
+            new_work = (
+                self._wake.is_set()
+            )  # effects enqueued during the pass (a dead-letter notice)
+            if not fired and not new_work and (next_at is None or next_at > now):
                 return
         raise RuntimeError("Porch did not settle: effects keep coming due")
 
@@ -148,6 +164,34 @@ class Porch:
         return min((c for c in candidates if c is not None), default=None)
 
     # -- running -------------------------------------------------------------------------------
+
+    def _tell_managers(self, session: Session, row: OutboxItem, reason: str) -> None:
+        """An effect that can never be delivered is news for the community's managers on that
+        platform (a missing permission says which one); the operator also sees it in `porch outbox`."""
+        channel = row.action.get("channel")
+        if row.key.startswith(DEAD_NOTICE) or not isinstance(channel, str):
+            return
+        community = self.services.directory.community_of(row.platform, channel)
+        if community is None:
+            return
+        what = self.services.catalogue.text(
+            "delivery.dead",
+            community.locale,
+            action=row.action.get("kind", "?"),
+            channel=channel,
+            reason=reason,
+        )
+        for manager in ids_on_platform(community.managers, row.platform):
+            action = DirectMessage(
+                platform=row.platform, member=manager, message=Message(text=what)
+            )
+            outbox.enqueue(
+                session,
+                key=f"{DEAD_NOTICE}{row.key}:{manager}",
+                action=action,
+                now=self.clock.now(),
+            )
+        self._wake.set()
 
     def wake(self) -> None:
         """New work may be due (an adapter event, a moved clock): let the loop look now."""

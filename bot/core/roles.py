@@ -42,12 +42,24 @@ def allows(granted: set[Role] | frozenset[Role], needed: frozenset[Role]) -> boo
     return Role.ADMIN in effective or bool(effective & needed)
 
 
+PLATFORM_PREFIXES = frozenset({"slack", "matrix", "shell", "memory"})
+
+
+def _split(entry: str) -> tuple[str | None, str]:
+    """`slack:U0123` -> ("slack", "U0123"); `dana` -> (None, "dana"); Matrix ids keep their colons."""
+    prefix, sep, rest = entry.partition(":")
+    return (prefix, rest) if sep and prefix in PLATFORM_PREFIXES else (None, entry)
+
+
 def identity_matches(entry: str, platform: str, member: str) -> bool:
     """Does a config entry (`dana`, `slack:U0123`, `matrix:@dana:example.org`) name this member?
 
     A bare entry matches the member id on any platform; a `platform:` prefix pins it to one.
     """
-    prefix, sep, rest = entry.partition(":")
-    if sep and prefix in {"slack", "matrix", "shell", "memory"}:
-        return prefix == platform and rest == member
-    return entry == member
+    pinned, member_id = _split(entry)
+    return pinned in (None, platform) and member_id == member
+
+
+def ids_on_platform(entries: tuple[str, ...], platform: str) -> list[str]:
+    """The member ids config entries name on one platform (to message the managers there)."""
+    return [member_id for pinned, member_id in map(_split, entries) if pinned in (None, platform)]

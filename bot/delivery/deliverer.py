@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlmodel import Session
 
 from bot.core.actions import ACTION_ADAPTER, Action, Delivered, MessageRef
 from bot.core.adapter import Adapter, DeliveryContext
@@ -56,7 +58,10 @@ class Deliverer:
         concurrency: int = 16,
         batch: int = 500,
         rng: random.Random | None = None,
+        on_dead: Callable[[Session, OutboxItem, str], None] | None = None,
     ) -> None:
+        """`on_dead` runs in the dead-lettering transaction (to tell the managers, say)."""
+        self._on_dead = on_dead
         self._store = store
         self._clock = clock
         self._adapters = adapters
@@ -204,6 +209,8 @@ class Deliverer:
         log.warning("outbox item %s (%s) dead-lettered: %s", row.id, row.key, reason)
         with self._store.transaction() as session:
             outbox.dead_letter(session, item_id=row.id, reason=reason)
+            if self._on_dead is not None:
+                self._on_dead(session, row, reason)
         self._metrics.dead.labels(row.platform).inc()
 
 

@@ -16,6 +16,7 @@ from bot.metrics import Metrics
 from bot.store.db import Store
 from bot.store.migrate import upgrade
 from bot.testing.builders import T0
+from bot.testing.harness import Harness
 from bot.testing.memory import MemoryAdapter
 
 
@@ -182,3 +183,25 @@ async def test_a_backlog_larger_than_a_batch_under_a_tight_budget_always_makes_p
     assert len(adapter.executed) == 300 and adapter.doubled() == []
     assert clock.now() - T0 <= timedelta(seconds=(300 - 50) / 50 * 1.05)
     store.dispose()
+
+
+async def test_an_effect_that_can_never_be_delivered_is_reported_to_the_managers(
+    harness: Harness,
+) -> None:
+    from bot.core.actions import Kick
+
+    refusal = PlatformError(
+        "insufficient_power", "Porch needs power level 50 in #general to remove bob"
+    )
+    harness.adapter.fail_next("kick", refusal)
+    with harness.store.transaction() as s:
+        outbox.enqueue(
+            s,
+            key="mod:kick:bob",
+            action=Kick(platform="memory", channel="#general", member="bob"),
+            now=harness.clock.now(),
+        )
+    await harness.porch.settle()
+    notices = [e for e in harness.adapter.executed if e.action.kind == "dm"]
+    assert [e.action.member for e in notices] == ["dana"]  # type: ignore[union-attr]
+    assert "power level 50 in #general" in notices[0].action.message.text  # type: ignore[union-attr]
