@@ -223,13 +223,13 @@ class Moderation(Feature):
             text = render.removal(
                 say, name=ctx.name_of(event.member), channel=where, reason=breach.reason, rule=rule
             )
-            ctx.dm(f"moderation:removed:{event.dedupe_key}", event.member, Message(text=text))
-            _remember_reminder(ctx, event.member, breach.rule_id)
-            ctx.audit(
-                actor="porch",
-                action="moderation.removed",
-                subject=event.member,
-                rule=breach.rule_id,
+            _told(
+                ctx,
+                event,
+                breach.rule_id,
+                "removed",
+                "moderation.removed",
+                text,
                 channel=event.channel,
                 message=event.message_id,
             )
@@ -237,14 +237,7 @@ class Moderation(Feature):
             text = render.reminder(
                 say, name=ctx.name_of(event.member), channel=where, reason=breach.reason, rule=rule
             )
-            ctx.dm(f"moderation:remind:{event.dedupe_key}", event.member, Message(text=text))
-            _remember_reminder(ctx, event.member, breach.rule_id)
-            ctx.audit(
-                actor="porch",
-                action="moderation.reminded",
-                subject=event.member,
-                rule=breach.rule_id,
-            )
+            _told(ctx, event, breach.rule_id, "remind", "moderation.reminded", text)
         if "queue" in decision.responses:
             case, created = store.open_case(
                 ctx.session,
@@ -678,3 +671,21 @@ def _tell_author(
         rule=rule,
     )
     ctx.dm(f"{case.prompt_id}:{suffix}", case.author, Message(text=text))
+
+
+def _told(
+    ctx: Context,
+    event: MessagePosted,
+    rule_id: str,
+    step: str,
+    action: str,
+    text: str,
+    **detail: str,
+) -> None:
+    """Tell the author what Porch did about their message, count it towards escalation, audit it.
+
+    `step` names the DM's idempotency key (`moderation:{step}:{event}`), `action` the audit entry.
+    """
+    ctx.dm(f"moderation:{step}:{event.dedupe_key}", event.member, Message(text=text))
+    _remember_reminder(ctx, event.member, rule_id)
+    ctx.audit(actor="porch", action=action, subject=event.member, rule=rule_id, **detail)

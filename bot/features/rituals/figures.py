@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, inspect, or_, text
+from sqlalchemy import Row, bindparam, func, inspect, or_, text
 from sqlmodel import col, select
 
 from bot.features.base import Context
@@ -20,6 +20,7 @@ from bot.features.engagement.counts import active_days, questions_between
 from bot.features.engagement.segments import WINDOW, Activity, segment
 from bot.features.rituals.digest import WeekFigures
 from bot.store.models import MemberRecord
+from bot.store.types import UTCDateTime
 
 QUIET_AFTER = timedelta(days=21)
 
@@ -106,55 +107,45 @@ def _joined_between(ctx: Context, start: datetime, end: datetime) -> int:
 
 def _onboarding_completion(ctx: Context, start: datetime, end: datetime) -> float | None:
     """Of the journeys started this week, the share completed; None without onboarding."""
-    if not inspect(ctx.session.connection()).has_table("onboarding_journeys"):
+    row = _week_row(
+        ctx, "onboarding_journeys", "count(*), count(completed_at)", "started_at", start, end
+    )
+    if row is None:
         return None
-    row = ctx.session.execute(
-        text(
-            "SELECT count(*), count(completed_at) FROM onboarding_journeys "
-            "WHERE community = :c AND platform = :p AND started_at >= :s AND started_at < :e"
-        ),
-        {
-            "c": ctx.community.id,
-            "p": ctx.platform,
-            "s": _naive(start),
-            "e": _naive(end),
-        },
-    ).one()
     started, completed = int(row[0]), int(row[1])
     return completed / started if started else None
 
 
-def _naive(when: datetime) -> datetime:
-    """The store keeps naive UTC (see `UTCDateTime`); raw SQL binds it the same way."""
-    return when.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
 def _ama_participation(ctx: Context, start: datetime, end: datetime) -> float | None:
     """Members who took part in AMAs that ended this week; None where no AMA ran (or AMA is absent)."""
-    if not inspect(ctx.session.connection()).has_table("ama_sessions"):
-        return None
-    row = ctx.session.execute(
-        text(
-            "SELECT count(*), coalesce(sum(participants), 0) FROM ama_sessions "
-            "WHERE community = :c AND platform = :p AND ended_at >= :s AND ended_at < :e"
-        ),
-        {"c": ctx.community.id, "p": ctx.platform, "s": _naive(start), "e": _naive(end)},
-    ).one()
-    return float(row[1]) if int(row[0]) else None
+    row = _week_row(
+        ctx, "ama_sessions", "count(*), coalesce(sum(participants), 0)", "ended_at", start, end
+    )
+    return float(row[1]) if row is not None and int(row[0]) else None
 
 
 def _moderation_load(ctx: Context, start: datetime, end: datetime) -> float | None:
     """Moderation cases opened this week; None where moderation is absent."""
-    if not inspect(ctx.session.connection()).has_table("moderation_cases"):
+    row = _week_row(ctx, "moderation_cases", "count(*)", "created_at", start, end)
+    return None if row is None else float(row[0])
+
+
+def _week_row(
+    ctx: Context, table: str, aggregates: str, time_column: str, start: datetime, end: datetime
+) -> Row[Any] | None:
+    """One aggregate over another feature's table, for this community and week.
+
+    None where that feature's table is absent. Times bind through `UTCDateTime`, as the store's
+    own columns do.
+    """
+    if not inspect(ctx.session.connection()).has_table(table):
         return None
-    row = ctx.session.execute(
-        text(
-            "SELECT count(*) FROM moderation_cases "
-            "WHERE community = :c AND platform = :p AND created_at >= :s AND created_at < :e"
-        ),
-        {"c": ctx.community.id, "p": ctx.platform, "s": _naive(start), "e": _naive(end)},
-    ).one()
-    return float(row[0])
+    stmt = text(
+        f"SELECT {aggregates} FROM {table} WHERE community = :c AND platform = :p "
+        f"AND {time_column} >= :s AND {time_column} < :e"
+    ).bindparams(bindparam("s", type_=UTCDateTime()), bindparam("e", type_=UTCDateTime()))
+    params = {"c": ctx.community.id, "p": ctx.platform, "s": start, "e": end}
+    return ctx.session.execute(stmt, params).one()
 
 
 def _extra(ctx: Context, start: datetime, end: datetime) -> dict[str, float]:
