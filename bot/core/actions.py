@@ -37,6 +37,8 @@ class Capability(StrEnum):
     PIN = "pin"
     MODAL = "modal"
     HOME = "home"
+    LIST_MEMBERS = "list_members"
+    """Tell who is in a channel (feeds `MemberPresent` events back through the adapter's sink)."""
 
 
 class MessageRef(BaseModel):
@@ -171,6 +173,21 @@ class Ban(_Action):
     reason: str = ""
 
 
+class ListMembers(_Action):
+    """Ask the platform who is in `channel`; the adapter answers with one `MemberPresent` event
+    per member (not Porch itself) through its sink, each carrying `reason` back to the features.
+
+    `porch onboard --existing` uses it to find the members who were there before Porch.
+    """
+
+    kind: Literal["list_members"] = "list_members"
+    channel: str
+    reason: str
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
 Action = Annotated[
     Post
     | DirectMessage
@@ -182,7 +199,8 @@ Action = Annotated[
     | Pin
     | Invite
     | Kick
-    | Ban,
+    | Ban
+    | ListMembers,
     Field(discriminator="kind"),
 ]
 """Any action; use `ACTION_ADAPTER` to (de)serialize one."""
@@ -201,6 +219,7 @@ CAPABILITY_OF: dict[str, Capability] = {
     "invite": Capability.INVITE,
     "kick": Capability.KICK,
     "ban": Capability.BAN,
+    "list_members": Capability.LIST_MEMBERS,
 }
 
 

@@ -30,6 +30,18 @@ class MemberJoined(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberPresent(Event):
+    """A member found in `channel` by a `ListMembers` action (not a join: they were already there).
+
+    `reason` is the `ListMembers.reason` that asked, so only the feature that asked acts on it.
+    """
+
+    channel: str
+    reason: str
+    display_name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(Event):
     channel: str
     reason: str = "left"

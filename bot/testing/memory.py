@@ -11,10 +11,10 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.core.actions import Action, Capability, Delivered
+from bot.core.actions import Action, Capability, Delivered, ListMembers
 from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
-from bot.core.events import Event
+from bot.core.events import Event, MemberPresent
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class MemoryAdapter:
     started: bool = False
     bot_id: str = "porch"
     started_at: datetime | None = None
+    rosters: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Who is in each channel, as (member id, display name), for `ListMembers`."""
     _sink: EventSink | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -69,7 +71,28 @@ class MemoryAdapter:
         message_id = f"{self.platform}-{next(self._ids)}"
         now = self.clock.now() if self.clock else None
         self.executed.append(Executed(action, ctx.outbox_id, ctx.key, message_id, now))
+        if isinstance(action, ListMembers):
+            await self._list_members(action, ctx)
         return Delivered(message_id=message_id, channel=getattr(action, "channel", None))
+
+    async def _list_members(self, action: ListMembers, ctx: DeliveryContext) -> None:
+        assert self._sink is not None, "start() the adapter first"
+        at = self.clock.now() if self.clock else None
+        assert at is not None, "ListMembers needs the adapter's clock"
+        for member, name in self.rosters.get(action.channel, []):
+            if member == self.bot_id:
+                continue
+            await self._sink(
+                MemberPresent(
+                    platform=self.platform,
+                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
+                    occurred_at=at,
+                    member=member,
+                    channel=action.channel,
+                    reason=action.reason,
+                    display_name=name,
+                )
+            )
 
     def doubled(self) -> list[str]:
         """Idempotency keys that were executed more than once."""
