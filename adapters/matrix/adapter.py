@@ -694,7 +694,7 @@ class MatrixAdapter:
             f"open a room with {', '.join(invite)}",
         )
         room_id = str(response.room_id)
-        await self._wait_for_room(room_id)
+        await self._wait_for_room(room_id, invite)
         return room_id
 
     async def _known_direct(self) -> dict[str, list[str]]:
@@ -747,14 +747,28 @@ class MatrixAdapter:
         if reply.status >= 400:
             log.warning("could not record %s in m.direct: HTTP %s", room_id, reply.status)
 
-    async def _wait_for_room(self, room_id: str) -> None:
-        """Wait (bounded) until the sync has shown a room, so nio knows its members and crypto."""
+    async def _wait_for_room(self, room_id: str, members: Iterable[str] = ()) -> None:
+        """Wait (bounded) until the sync has shown a room and `members` in it (joined or invited),
+        so nio knows whom to encrypt for.
+
+        The room alone is not enough: a sync that overlaps `createRoom` can show the new room
+        before the invites, which the homeserver sends last. A message encrypted then would
+        share its room key with nobody, and the member could never read it.
+        """
+        expected = set(members)
+
+        def shown() -> bool:
+            room = self.client.rooms.get(room_id)
+            return room is not None and expected <= set(room.users)
+
         try:
             async with asyncio.timeout(ROOM_WAIT):
-                while room_id not in self.client.rooms:
+                while not shown():
                     await self._synced.wait()
         except TimeoutError:
-            raise Transient(f"the sync has not shown {room_id} yet") from None
+            raise Transient(
+                f"the sync has not shown {room_id} with {sorted(expected)} yet"
+            ) from None
 
 
 # -- helpers ---------------------------------------------------------------------------------

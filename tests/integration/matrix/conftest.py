@@ -2,6 +2,12 @@
 
 A failure to install or start Synapse FAILS the requesting test (it never skips), so
 CI goes red whenever Matrix testing has silently become impossible.
+
+A homeserver's directory lives in the run's temporary directory (``--basetemp``), so
+parallel runs never share one. When a test fails, its report carries the tail of every
+running homeserver's log, and a homeserver that served a failed test keeps its directory
+(config, SQLite database, full log) after the run. ``PORCH_SYNAPSE_LOG_LEVEL=INFO`` makes
+that log record every request.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from typing import Protocol
+from typing import Any, Protocol
 
 import nio
 import pytest
@@ -33,29 +39,52 @@ class MatrixUserFactory(Protocol):
     ) -> Awaitable[nio.AsyncClient]: ...
 
 
-def _start_or_fail(*, default_rate_limits: bool) -> SynapseServer:
-    """Start a homeserver or fail the test with the harness's reason."""
+_RUNNING: list[SynapseServer] = []
+"""The homeservers of this session, for the log tails of failure reports."""
+_WITNESSED_FAILURE: set[int] = set()
+"""Ports of homeservers that were running when a test failed: their directories are kept."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Attach the end of each running homeserver's log to a failed test's report."""
+    report = yield
+    if report.failed:
+        for server in _RUNNING:
+            _WITNESSED_FAILURE.add(server.port)
+            report.sections.append(
+                (f"synapse {server.base_url} ({server.workdir})", server.log_tail(80))
+            )
+    return report
+
+
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, *, default_rate_limits: bool
+) -> Iterator[SynapseServer]:
+    """Start a homeserver in the run's temporary directory (or fail the test with the harness's
+    reason), and stop it at the end, keeping its directory if a test failed meanwhile."""
+    parent = tmp_path_factory.mktemp("synapse")
     try:
-        return start_synapse(default_rate_limits=default_rate_limits)
+        server = start_synapse(default_rate_limits=default_rate_limits, parent_dir=parent)
     except SynapseHarnessError as error:
         pytest.fail(f"Matrix integration tests need a Synapse homeserver: {error}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def synapse() -> Iterator[SynapseServer]:
-    """One homeserver for the whole session, rate limits effectively disabled."""
-    server = _start_or_fail(default_rate_limits=False)
+    _RUNNING.append(server)
     yield server
-    server.stop()
+    _RUNNING.remove(server)
+    server.stop(keep_workdir=server.port in _WITNESSED_FAILURE)
 
 
 @pytest.fixture(scope="session")
-def synapse_limited() -> Iterator[SynapseServer]:
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
+    """One homeserver for the whole session, rate limits effectively disabled."""
+    yield from _serve(tmp_path_factory, default_rate_limits=False)
+
+
+@pytest.fixture(scope="session")
+def synapse_limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
     """A second homeserver, started only when requested, with Synapse's default
     ``rc_message`` (0.2 msg/s, burst 10) so tests can provoke ``M_LIMIT_EXCEEDED``."""
-    server = _start_or_fail(default_rate_limits=True)
-    yield server
-    server.stop()
+    yield from _serve(tmp_path_factory, default_rate_limits=True)
 
 
 def logged_in_client(

@@ -286,8 +286,14 @@ def build_homeserver_config(
     }
 
 
-def build_log_config(log_path: Path) -> dict[str, Any]:
-    """A ``logging.dictConfig`` that writes WARNING and above to one file."""
+def synapse_log_level() -> str:
+    """Synapse's log level: ``PORCH_SYNAPSE_LOG_LEVEL`` (e.g. ``INFO``, which logs every
+    request, to diagnose a flaky test) or ``WARNING``."""
+    return os.environ.get("PORCH_SYNAPSE_LOG_LEVEL", "WARNING").upper()
+
+
+def build_log_config(log_path: Path, level: str = "WARNING") -> dict[str, Any]:
+    """A ``logging.dictConfig`` that writes ``level`` and above to one file."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -300,7 +306,7 @@ def build_log_config(log_path: Path) -> dict[str, Any]:
                 "encoding": "utf8",
             }
         },
-        "root": {"level": "WARNING", "handlers": ["file"]},
+        "root": {"level": level, "handlers": ["file"]},
     }
 
 
@@ -384,7 +390,7 @@ class SynapseServer:
 
     @property
     def log_path(self) -> Path:
-        """Synapse's own log file (WARNING and above)."""
+        """Synapse's own log file (``synapse_log_level()`` and above)."""
         return self.workdir / "homeserver.log"
 
     @property
@@ -480,17 +486,21 @@ def start_synapse(
     startup_timeout: float = STARTUP_TIMEOUT,
     extra_config: dict[str, Any] | None = None,
     attempts: int = 3,
+    parent_dir: Path | None = None,
 ) -> SynapseServer:
     """Install Synapse if needed, start a disposable homeserver and wait for it.
 
     ``server_name`` defaults to ``localhost:<port>``; ``extra_config`` keys override
     the generated config. A port taken between choosing and binding it is retried.
+    The server's directory (config, database, logs) is created in ``parent_dir`` (the
+    pytest run's temporary directory, so parallel runs never share one) or in the
+    system's temporary directory.
     """
     install = install or ensure_synapse_installed()
     for attempt in range(1, attempts + 1):
         try:
             return _start_once(
-                install, default_rate_limits, server_name, startup_timeout, extra_config
+                install, default_rate_limits, server_name, startup_timeout, extra_config, parent_dir
             )
         except SynapseStartError as error:
             if _PORT_IN_USE not in str(error) or attempt == attempts:
@@ -504,9 +514,10 @@ def _start_once(
     server_name: str | None,
     startup_timeout: float,
     extra_config: dict[str, Any] | None,
+    parent_dir: Path | None,
 ) -> SynapseServer:
     """One attempt: fresh directory and port, spawn, wait for the client API."""
-    workdir = Path(tempfile.mkdtemp(prefix="porch-synapse-"))
+    workdir = Path(tempfile.mkdtemp(prefix="porch-synapse-", dir=parent_dir))
     port = free_loopback_port()
     secret = secrets.token_urlsafe(32)
     config = build_homeserver_config(
@@ -518,7 +529,8 @@ def _start_once(
     )
     config.update(extra_config or {})
     _write_yaml(workdir / "homeserver.yaml", config)
-    _write_yaml(workdir / "log_config.yaml", build_log_config(workdir / "homeserver.log"))
+    log_config = build_log_config(workdir / "homeserver.log", synapse_log_level())
+    _write_yaml(workdir / "log_config.yaml", log_config)
     stdout = (workdir / "stdout.log").open("wb")
     started = time.monotonic()
     process = _spawn(install, workdir, stdout)

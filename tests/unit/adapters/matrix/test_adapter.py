@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,6 +12,8 @@ from pydantic import SecretStr
 from adapters.matrix.adapter import (
     CAPABILITIES,
     SYNAPSE_DEFAULT_BUDGET,
+    MatrixAdapter,
+    MatrixLogin,
     _after_own_join,
     _invitation,
     _txn,
@@ -92,3 +95,33 @@ def test_an_invitation_names_the_inviter_and_whether_it_is_direct() -> None:
     )
     assert _invitation([invite], BOT) == ("@mo:x", True)
     assert _invitation([], BOT) == (None, False)
+
+
+async def test_a_new_room_is_ready_only_once_the_sync_shows_the_invited_member(
+    tmp_path: Path,
+) -> None:
+    """A sync overlapping `createRoom` can show the room before the invite: encrypting then
+    would share the room key with nobody (the cause of a rare unreadable welcome)."""
+    adapter = MatrixAdapter(
+        homeserver="https://matrix.example.org",
+        user_id=BOT,
+        login=MatrixLogin(access_token="syt_token"),
+        data_dir=tmp_path,
+        clock=FakeClock(),
+        rooms=(),
+    )
+    room = SimpleNamespace(users={BOT: object()})
+    adapter._client = SimpleNamespace(rooms={"!dm:x": room})  # type: ignore[assignment]
+
+    async def synced() -> None:
+        adapter._synced.set()
+        adapter._synced.clear()
+        await asyncio.sleep(0)
+
+    waiting = asyncio.create_task(adapter._wait_for_room("!dm:x", ["@erin:x"]))
+    await asyncio.sleep(0)
+    await synced()
+    assert not waiting.done(), "the room without its invitee is not ready"
+    room.users["@erin:x"] = object()
+    await synced()
+    await asyncio.wait_for(waiting, 1)
