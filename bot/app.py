@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.config.loader import Directory
 from bot.config.schema import PorchConfig
-from bot.core.actions import DirectMessage
+from bot.core.actions import Capability, DirectMessage
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock, FakeClock
 from bot.core.events import Event
@@ -28,7 +28,7 @@ from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
 from bot.dispatcher import Dispatcher
 from bot.features.ama.feature import Ama
-from bot.features.base import Context, Feature, Services
+from bot.features.base import Context, Feature, FeatureForms, Services
 from bot.features.builtin import Builtin
 from bot.features.engagement.feature import Engagement
 from bot.features.moderation.feature import Moderation
@@ -94,6 +94,7 @@ class Porch:
             playbooks=dict(playbooks or {}),
         )
         self.dispatcher = Dispatcher(services=self.services, metrics=self.metrics)
+        self._offer_forms(adapters)
         self.deliverer = Deliverer(
             store=store,
             clock=clock,
@@ -107,6 +108,14 @@ class Porch:
         self._housekept: datetime | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
+
+    def _offer_forms(self, adapters: Sequence[Adapter]) -> None:
+        """Adapters with modals open the features' forms themselves (see `bot.core.forms`)."""
+        desk = FeatureForms(self.services, self.store.transaction, self.clock.now)
+        for adapter in adapters:
+            use_forms = getattr(adapter, "use_forms", None)
+            if Capability.MODAL in adapter.capabilities and use_forms is not None:
+                use_forms(desk)
 
     # -- the path of an event ---------------------------------------------------------------
 

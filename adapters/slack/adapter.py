@@ -31,15 +31,22 @@ from starlette.routing import BaseRoute, Route
 
 from adapters.slack.errors import from_exception
 from adapters.slack.inbound import InboundContext, to_event
-from adapters.slack.interactive import ANSWER_ACTION
+from adapters.slack.interactive import ANSWER_ACTION, FORM_ACTION
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import Profile, SlackOutbound
-from adapters.slack.views import CommunityCard, answer_modal, home_view, question_of
+from adapters.slack.views import (
+    CommunityCard,
+    answer_modal,
+    form_modal,
+    home_view,
+    question_of,
+)
 from bot.core.actions import Action, Capability, Delivered, capability_of
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
 from bot.core.errors import Unsupported
 from bot.core.events import CommandInvoked, Event, MemberJoined, MessagePosted
+from bot.core.forms import FormDesk
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +134,13 @@ class SlackAdapter:
         self._socket: AsyncSocketModeHandler | None = None
         self._inbound: InboundContext | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._forms: FormDesk | None = None
         self.bot_user_id = ""
         self.team_id = ""
+
+    def use_forms(self, desk: FormDesk) -> None:
+        """The core's forms, which this adapter opens as modals (see `bot.core.forms`)."""
+        self._forms = desk
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -152,8 +164,9 @@ class SlackAdapter:
                 bot_user_id=self.bot_user_id,
             )
             now = self._clock.now()
+            forms = {f.id: f for f in self._forms.forms()} if self._forms else {}
             self._inbound = InboundContext(
-                self.bot_user_id, str(auth.get("bot_id") or ""), now, now
+                self.bot_user_id, str(auth.get("bot_id") or ""), now, now, forms
             )
             app = self._bolt_app(auth)
             self._sink = sink
@@ -200,16 +213,45 @@ class SlackAdapter:
     async def _listener(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Every bolt listener: acknowledge at once, then handle in the background."""
         await ack()
+        if self._open_form_for_command(body):
+            return
         self._accept(body)
         self._serve_views(body)
 
+    def _open_form_for_command(self, body: dict[str, Any]) -> bool:
+        """`/ama ask` with nothing after it opens the form for it instead of failing on usage."""
+        if "command" not in body or self._forms is None:
+            return False
+        root = str(body["command"]).lstrip("/").lower()
+        text = str(body.get("text") or "")
+        form = next((f for f in self._forms.forms() if f.opened_by(root, text)), None)
+        if form is None:
+            return False
+        channel = str(body.get("channel_id", ""))
+        return self._open_form(form.id, body, channel)
+
+    def _open_form(self, form_id: str, body: dict[str, Any], channel: str) -> bool:
+        """Open a form's modal now: its trigger expires in three seconds (never via the Outbox)."""
+        outbound, desk, trigger = self._outbound, self._forms, body.get("trigger_id")
+        member = str(body.get("user_id") or (body.get("user") or {}).get("id") or "")
+        if outbound is None or desk is None or not trigger or not channel:
+            return False
+        shown = desk.show(form_id, platform=self.platform, channel=channel, member=member)
+        if shown is None:
+            return False
+        self._spawn(outbound.open_view(str(trigger), form_modal(shown, channel, self._locale)))
+        return True
+
     def _serve_views(self, body: dict[str, Any]) -> None:
-        """What the adapter answers itself: the "Answer" modal and the App Home tab."""
+        """What the adapter answers itself: the "Answer" modal, forms, and the App Home tab."""
         outbound = self._outbound
         if outbound is None:
             return
         if body.get("type") == "block_actions":
+            channel = str((body.get("container") or {}).get("channel_id", ""))
             for action in body.get("actions") or ():
+                if action.get("action_id") == FORM_ACTION:
+                    self._open_form(str(action.get("value", "")), body, channel)
                 if action.get("action_id") == ANSWER_ACTION and body.get("trigger_id"):
                     question = question_of(body.get("message"))
                     view = answer_modal(str(action.get("value", "")), question, self._locale)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,8 +26,14 @@ from adapters.slack.interactive import (
     ANSWER_INPUT,
     ANSWER_VIEW,
     CHOICE_ACTION,
+    FORM_BOXES_BLOCK,
+    FORM_BOXES_INPUT,
+    FORM_TEXT_BLOCK,
+    FORM_TEXT_INPUT,
+    FORM_VIEW,
     REPORT_SHORTCUT,
     decode_choice,
+    decode_form,
 )
 from bot.core.events import (
     ChoicePicked,
@@ -41,6 +47,7 @@ from bot.core.events import (
     ReactionRemoved,
     TextAnswered,
 )
+from bot.core.forms import CommandForm
 
 PLATFORM = "slack"
 Payload = Mapping[str, Any]
@@ -57,13 +64,15 @@ class InboundContext:
     """What normalizing needs to know besides the payload.
 
     `started_at` is when the adapter started: older events are dropped. `received_at` dates
-    payloads that carry no time of their own (slash commands, clicks).
+    payloads that carry no time of their own (slash commands, clicks). `forms` are the core's
+    forms by id, to turn a submitted form modal back into its command.
     """
 
     bot_user_id: str
     bot_id: str
     started_at: datetime
     received_at: datetime
+    forms: Mapping[str, CommandForm] = field(default_factory=dict)
 
 
 def to_event(body: Payload, ctx: InboundContext) -> Event | None:
@@ -284,6 +293,8 @@ def _action_time(action: Payload, ctx: InboundContext) -> datetime:
 
 def _from_view_submission(body: Payload, ctx: InboundContext) -> Event | None:
     view: Payload = body["view"]
+    if view.get("callback_id") == FORM_VIEW:
+        return _from_form(body, view, ctx)
     if view.get("callback_id") != ANSWER_VIEW or not view.get("private_metadata"):
         return None
     value = view["state"]["values"][ANSWER_BLOCK][ANSWER_INPUT].get("value") or ""
@@ -294,6 +305,31 @@ def _from_view_submission(body: Payload, ctx: InboundContext) -> Event | None:
         member=body["user"]["id"],
         prompt_id=view["private_metadata"],
         text=value,
+    )
+
+
+def _from_form(body: Payload, view: Payload, ctx: InboundContext) -> Event | None:
+    """A submitted form: the command it stands for, from the channel it was opened in, so the
+    core applies every rule of that command as if it had been typed."""
+    decoded = decode_form(str(view.get("private_metadata", "")))
+    form = ctx.forms.get(decoded[0]) if decoded else None
+    if decoded is None or form is None:
+        return None
+    values: Payload = view["state"]["values"]
+    text = (values.get(FORM_TEXT_BLOCK) or {}).get(FORM_TEXT_INPUT, {}).get("value") or ""
+    boxes: Payload = (values.get(FORM_BOXES_BLOCK) or {}).get(FORM_BOXES_INPUT) or {}
+    ticked = {str(option.get("value")) for option in boxes.get("selected_options") or ()}
+    channel = decoded[1]
+    return CommandInvoked(
+        platform=PLATFORM,
+        dedupe_key=f"slack:view:{view['id']}:{view.get('hash', '')}",
+        occurred_at=ctx.received_at,
+        member=body["user"]["id"],
+        root=form.root,
+        text=form.command_text(text, ticked),
+        channel=channel,
+        is_direct=channel.startswith("D"),
+        display_name=body["user"].get("username") or body["user"].get("name", ""),
     )
 
 

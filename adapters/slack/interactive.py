@@ -41,13 +41,40 @@ def encode_choice(prompt_id: str, choice_id: str) -> str:
 
 def decode_choice(value: str) -> tuple[str, str] | None:
     """`(prompt_id, choice_id)` from a button value; None if it is not one of ours."""
+    return _decode_pair(value, "p", "c")
+
+
+def _decode_pair(value: str, first: str, second: str) -> tuple[str, str] | None:
+    """Two non-empty strings from the JSON object Porch encoded; None for anything else."""
     try:
         data = json.loads(value)
     except ValueError:
         return None
     if not isinstance(data, dict):
         return None
-    prompt, choice = data.get("p"), data.get("c")
-    if isinstance(prompt, str) and isinstance(choice, str) and prompt and choice:
-        return prompt, choice
+    a, b = data.get(first), data.get(second)
+    if isinstance(a, str) and isinstance(b, str) and a and b:
+        return a, b
     return None
+
+
+FORM_ACTION = "porch_form"
+"""`action_id` of a button that opens a form (`bot.core.forms`); `value` is the form id."""
+
+FORM_VIEW = "porch_form"
+"""`callback_id` of a form's modal; `private_metadata` says which form and where it was opened."""
+
+FORM_TEXT_BLOCK = "porch_form_text_block"
+FORM_TEXT_INPUT = "porch_form_text"
+FORM_BOXES_BLOCK = "porch_form_boxes_block"
+FORM_BOXES_INPUT = "porch_form_boxes"
+
+
+def encode_form(form_id: str, channel: str) -> str:
+    """A form modal's `private_metadata`: the form, and the channel the command belongs to."""
+    return json.dumps({"f": form_id, "c": channel}, separators=(",", ":"))
+
+
+def decode_form(metadata: str) -> tuple[str, str] | None:
+    """`(form_id, channel)` from a form modal's `private_metadata`; None if it is not ours."""
+    return _decode_pair(metadata, "f", "c")

@@ -7,7 +7,8 @@ notifications and screen readers show; it carries the same words as the blocks.
 
 Choices become buttons in actions blocks (25 per block, Slack's limit), on the last part, so
 they sit below everything they answer; a prompt that expects typed text gets an "Answer" button
-that opens a modal. The button's `value` says which prompt and which choice
+that opens a modal, and a message that offers a form (an AMA board) a button that opens the
+form's modal. The button's `value` says which prompt and which choice
 (see `interactive`), so a click needs no stored state to be understood.
 """
 
@@ -17,9 +18,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.interactive import ANSWER_ACTION, choice_action_id, encode_choice
+from adapters.slack.interactive import (
+    ANSWER_ACTION,
+    FORM_ACTION,
+    choice_action_id,
+    encode_choice,
+)
 from adapters.slack.views import answer_button_label
-from bot.core.message import Choice, Message
+from bot.core.message import Choice, FormOffer, Message
 
 Block = dict[str, Any]
 
@@ -156,7 +162,23 @@ def _tail_blocks(message: Message) -> list[Block]:
             blocks.append({"type": "actions", "elements": buttons[start : start + MAX_BUTTONS]})
     if message.expects_text and message.prompt_id:
         blocks.append({"type": "actions", "elements": [_answer_button(message.prompt_id)]})
+    if message.form is not None:
+        blocks.append({"type": "actions", "elements": [_form_button(message.form)]})
     return blocks
+
+
+def _form_button(offer: FormOffer) -> Block:
+    """Opens the form's modal (the adapter opens it at once, as the click's trigger allows)."""
+    return {
+        "type": "button",
+        "action_id": FORM_ACTION,
+        "text": {
+            "type": "plain_text",
+            "text": _shorten(offer.label, MAX_BUTTON_TEXT),
+            "emoji": True,
+        },
+        "value": offer.form,
+    }
 
 
 def _answer_button(prompt_id: str) -> Block:

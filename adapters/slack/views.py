@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.slack.interactive import ANSWER_BLOCK, ANSWER_INPUT, ANSWER_VIEW
+from adapters.slack.interactive import (
+    ANSWER_BLOCK,
+    ANSWER_INPUT,
+    ANSWER_VIEW,
+    FORM_BOXES_BLOCK,
+    FORM_BOXES_INPUT,
+    FORM_TEXT_BLOCK,
+    FORM_TEXT_INPUT,
+    FORM_VIEW,
+    encode_form,
+)
+from bot.core.forms import ShownForm
 from bot.core.roles import identity_matches
 from bot.i18n.catalogue import Catalogue
 
@@ -20,6 +31,8 @@ View = dict[str, Any]
 TEXTS = Catalogue.load(Path(__file__).parent / "i18n")
 MAX_TITLE = 24
 MAX_QUESTION = 3000
+MAX_OPTION_TEXT = 75
+MAX_HINT = 150
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,47 @@ def answer_modal(prompt_id: str, question: str, locale: str = "en") -> View:
         "private_metadata": prompt_id,
         "title": _plain(TEXTS.text("slack.answer_title", locale)[:MAX_TITLE]),
         "submit": _plain(TEXTS.text("slack.answer_submit", locale)[:MAX_TITLE]),
+        "blocks": blocks,
+    }
+
+
+def form_modal(shown: ShownForm, channel: str, locale: str = "en") -> View:
+    """A form (`bot.core.forms`) as a modal: its text field, then its checkboxes, ticked as the
+    core says they start. The submission names the form and `channel` (`private_metadata`)."""
+    text: dict[str, Any] = {
+        "type": "input",
+        "block_id": FORM_TEXT_BLOCK,
+        "label": _plain(shown.text_label),
+        "element": {"type": "plain_text_input", "action_id": FORM_TEXT_INPUT, "multiline": True},
+    }
+    if shown.text_hint:
+        text["hint"] = _plain(shown.text_hint[:MAX_HINT])
+    blocks = [text]
+    if shown.checkboxes:
+        options = {
+            box.flag: {"text": _plain(box.label[:MAX_OPTION_TEXT]), "value": box.flag}
+            for box in shown.checkboxes
+        }
+        boxes: dict[str, Any] = {"type": "checkboxes", "action_id": FORM_BOXES_INPUT}
+        boxes["options"] = list(options.values())
+        ticked = [options[box.flag] for box in shown.checkboxes if box.ticked]
+        if ticked:
+            boxes["initial_options"] = ticked
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": FORM_BOXES_BLOCK,
+                "optional": True,
+                "label": _plain(TEXTS.text("slack.form_options", locale)),
+                "element": boxes,
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": FORM_VIEW,
+        "private_metadata": encode_form(shown.form.id, channel),
+        "title": _plain(shown.title[:MAX_TITLE]),
+        "submit": _plain(shown.submit[:MAX_TITLE]),
         "blocks": blocks,
     }
 

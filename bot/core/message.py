@@ -33,6 +33,17 @@ class Field(BaseModel):
     value: str
 
 
+class FormOffer(BaseModel):
+    """A form (`bot.core.forms`) the reader may open from this message: an AMA board's "Ask a
+    question". Platforms with modals show a button; the others show nothing more, so the text
+    must still say how to do the same by command."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    form: str
+    label: str
+
+
 class Message(BaseModel):
     """What a member sees.
 
@@ -49,3 +60,4 @@ class Message(BaseModel):
     prompt_id: str | None = None
     multiple: bool = False
     expects_text: bool = False
+    form: FormOffer | None = None

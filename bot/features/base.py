@@ -8,7 +8,8 @@ changes, the Outbox rows. Either all of it is stored, or none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -31,6 +32,7 @@ from bot.core.actions import (
 from bot.core.commands import CommandSpec, ParsedCommand
 from bot.core.errors import Unsupported
 from bot.core.events import ChoicePicked, CommandInvoked, Event, TextAnswered, TimerFired
+from bot.core.forms import CommandForm, ShownCheckbox, ShownForm
 from bot.core.message import Message
 from bot.core.roles import Role, identity_matches
 from bot.delivery import outbox
@@ -270,6 +272,8 @@ class Feature:
     name: ClassVar[str] = "feature"
     commands: ClassVar[tuple[CommandSpec, ...]] = ()
     events: ClassVar[tuple[type[Event], ...]] = ()
+    forms: ClassVar[tuple[CommandForm, ...]] = ()
+    """Commands of this feature that platforms with modals offer as forms (see `bot.core.forms`)."""
 
     def on_start(self, ctx: Context) -> None:
         """Called at every start, once per community and running platform, in one transaction:
@@ -292,3 +296,69 @@ class Feature:
     def granted_roles(self, ctx: Context, member: str) -> set[Role]:
         """Roles this feature grants (an AMA's hosts); checked with every command."""
         return set()
+
+    def form_ticks(
+        self, form: CommandForm, ctx: Context, channel: str, member: str
+    ) -> dict[str, bool]:
+        """Which of `form`'s checkboxes start ticked for `member` opening it in `channel`, where
+        that depends on state (an AMA started with `--named`); the rest keep their default."""
+        return {}
+
+
+class FeatureForms:
+    """The `FormDesk` of a running Porch: the features' forms, shown with their texts and ticks.
+
+    Read-only and quick (one short transaction), because an adapter asks while a modal's
+    `trigger_id` is ticking.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        transaction: Callable[[], AbstractContextManager[Session]],
+        now: Callable[[], datetime],
+    ) -> None:
+        self._services = services
+        self._transaction = transaction
+        self._now = now
+        self._owners = {form.id: f for f in services.features for form in f.forms}
+
+    def forms(self) -> tuple[CommandForm, ...]:
+        return tuple(form for f in self._services.features for form in f.forms)
+
+    def show(self, form_id: str, *, platform: str, channel: str, member: str) -> ShownForm | None:
+        owner = self._owners.get(form_id)
+        community = self._community(platform, channel)
+        if owner is None or community is None:
+            return None
+        form = next(f for f in owner.forms if f.id == form_id)
+        with self._transaction() as session:
+            ctx = Context(
+                session=session,
+                now=self._now(),
+                community=community,
+                platform=platform,
+                services=self._services,
+            )
+            ticks = owner.form_ticks(form, ctx, channel, member)
+            locale = ctx.locale_for(member)
+        t = self._services.catalogue.text
+        return ShownForm(
+            form=form,
+            title=t(form.title, locale),
+            text_label=t(form.text_label, locale),
+            submit=t(form.submit, locale),
+            checkboxes=tuple(
+                ShownCheckbox(box.flag, t(box.label, locale), ticks.get(box.flag, box.default))
+                for box in form.checkboxes
+            ),
+            text_hint=t(form.text_hint, locale) if form.text_hint else None,
+        )
+
+    def _community(self, platform: str, channel: str) -> CommunityConfig | None:
+        """The channel's community; for a DM, the only community on the platform, if one."""
+        found = self._services.directory.community_of(platform, channel)
+        if found is not None:
+            return found
+        on_platform = [c for c in self._services.config.communities if platform in c.channels]
+        return on_platform[0] if on_platform else None

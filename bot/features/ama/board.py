@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core.message import Choice, Message
+from bot.core.message import Choice, FormOffer, Message
 from bot.features.ama.anonymity import shown_asker
+from bot.features.ama.commands import ASK_FORM
 from bot.features.ama.ranking import (
     PENDING,
     QuestionView,
@@ -78,8 +79,10 @@ def render_board(view: BoardView, t: Texts) -> Message:
     waiting = sum(1 for q in view.questions if q.status == PENDING)
     if view.moderated and waiting and view.live:
         lines.append(t("ama.board_waiting", count=waiting))
-    context = t("ama.board_help") if view.live else None
-    return Message(text="\n".join(lines), context=context)
+    if not view.live:
+        return Message(text="\n".join(lines))
+    ask = FormOffer(form=ASK_FORM.id, label=t("ama.ask_button"))
+    return Message(text="\n".join(lines), context=t("ama.board_help"), form=ask)
 
 
 def render_question(q: QuestionView, t: Texts, *, prompt_id: str) -> Message:

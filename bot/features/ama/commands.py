@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.commands import CommandSpec, Kind, Param
+from bot.core.forms import CommandForm, FormCheckbox
 from bot.core.roles import Role
 
 ORGANIZERS = frozenset({Role.MANAGER, Role.HOST})
@@ -88,3 +89,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
     # community's moderators export, and names them when it refuses.
     _spec("export"),
 )
+
+ASK_FORM = CommandForm(
+    id="ama.ask",
+    root="ama",
+    command="ask",
+    title="ama.form_title",
+    text_label="ama.form_question",
+    submit="ama.form_submit",
+    checkboxes=(FormCheckbox("anon", "ama.form_anonymous", unticked="named", default=True),),
+    text_hint="ama.form_hint",
+)
+"""`/ama ask` as a form (a Slack modal): the question, and "ask anonymously" ticked unless the
+AMA was started with `--named`. Submitted, it is `/ama ask "..." --anon` (or `--named`)."""

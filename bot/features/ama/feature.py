@@ -20,9 +20,10 @@ from bot.core.events import (
     TextAnswered,
     TimerFired,
 )
+from bot.core.forms import CommandForm
 from bot.core.roles import Role
 from bot.features.ama import asking, lifecycle, moderation, repo, votes
-from bot.features.ama.commands import COMMANDS
+from bot.features.ama.commands import ASK_FORM, COMMANDS
 from bot.features.ama.common import FEATURE, QUESTION_KEY, require_moderation
 from bot.features.ama.later import answer_later, pick_later
 from bot.features.ama.settings import AmaPlaybook, AmaSettings
@@ -54,6 +55,7 @@ class Ama(Feature):
     name: ClassVar[str] = FEATURE
     commands: ClassVar[tuple[CommandSpec, ...]] = COMMANDS
     events: ClassVar[tuple[type[Event], ...]] = (ReactionAdded, ReactionRemoved)
+    forms: ClassVar[tuple[CommandForm, ...]] = (ASK_FORM,)
 
     def __init__(self, settings: AmaSettings | None = None) -> None:
         self.settings = settings or AmaSettings()
@@ -102,6 +104,16 @@ class Ama(Feature):
 
     def on_timer(self, event: TimerFired, ctx: Context) -> None:
         lifecycle.on_timer(ctx, event, ctx.services.config.retention_days)
+
+    def form_ticks(
+        self, form: CommandForm, ctx: Context, channel: str, member: str
+    ) -> dict[str, bool]:
+        """ "Ask anonymously" starts ticked unless the AMA the question would go to is named."""
+        ama = repo.live_in_channel(ctx.session, platform=ctx.platform, channel=channel)
+        if ama is None:
+            candidates = repo.live_for_member(ctx.session, platform=ctx.platform, member=member)
+            ama = candidates[0] if len(candidates) == 1 else None
+        return {"anon": not ama.named} if ama is not None else {}
 
     def granted_roles(self, ctx: Context, member: str) -> set[Role]:
         """Hosts of this community's scheduled and live AMAs are hosts. After the end, a host

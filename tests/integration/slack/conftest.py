@@ -10,6 +10,7 @@ between adapter and Porch so a test awaits each event's outcome instead of sleep
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from adapters.slack.emoji import slack_name
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.views import CommunityCard
 from bot.app import Porch
+from bot.config.schema import CommunityConfig
 from bot.core.clock import Clock, FakeClock, SystemClock
 from bot.core.events import Event
 from bot.features.base import Feature
@@ -215,3 +217,73 @@ async def running_porch(
     finally:
         await porch.stop()
         store.dispose()
+
+
+@asynccontextmanager
+async def whole_porch(
+    standin: SlackStandIn,
+    community: CommunityConfig,
+    features: tuple[Feature, ...],
+    playbooks: dict[str, Any],
+    admin_token: str | None = None,
+    clock: FakeClock | None = None,
+) -> AsyncIterator[tuple[Porch, Tap, httpx.AsyncClient]]:
+    """A Porch on the Slack adapter (fake clock, no loops: `porch.settle()` delivers)."""
+    store = Store("sqlite://")
+    upgrade(store)
+    clock = clock or FakeClock(builders.T0)
+    adapter = make_adapter(standin, clock=clock, admin_token=admin_token)
+    porch = Porch(
+        config=builders.config(community),
+        store=store,
+        clock=clock,
+        adapters=[adapter],
+        features=features,
+        playbooks=playbooks,
+    )
+    await porch.start(loops=False)
+    tap = Tap(porch.handle)
+    await adapter.stop()
+    await adapter.start(tap)
+    try:
+        async with asgi_client(adapter) as http:
+            yield porch, tap, http
+    finally:
+        await porch.stop()
+        store.dispose()
+
+
+def as_payload(message: Any) -> dict[str, Any]:
+    """A message the stand-in stored, as Slack puts it into an interactivity payload."""
+    return {
+        "type": "message",
+        "user": message.user,
+        "ts": message.ts,
+        "text": message.text,
+        "blocks": message.blocks or [],
+    }
+
+
+def shown(message: Any) -> str:
+    """Everything a reader of a stored message sees: its text and its blocks."""
+    return f"{message.text}{json.dumps(message.blocks or [])}"
+
+
+def buttons_of(message: Any) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in message.blocks or ()
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+
+
+class SharedTime:
+    """The stand-in's clock following Porch's fake clock, so Slack's rate-limit windows pass
+    when a test lets time pass (`bot.app.advance`), and a `Retry-After` wait is really waited."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self._clock = clock
+
+    def time(self) -> float:
+        return self._clock.now().timestamp()

@@ -7,78 +7,29 @@ stand-in refuses the bot token for that and accepts the admin's, as Slack does.
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import yaml
 
 from adapters.slack.interactive import REPORT_SHORTCUT
 from bot.app import Porch
-from bot.config.schema import CommunityConfig
-from bot.core.clock import FakeClock
-from bot.features.base import Feature
 from bot.features.builtin import Builtin
 from bot.features.moderation.feature import Moderation
 from bot.features.onboarding.feature import Onboarding
 from bot.playbooks.schema import OnboardingPlaybook
-from bot.store.db import Store
-from bot.store.migrate import upgrade
 from bot.testing import builders
-from tests.integration.slack.conftest import Tap, asgi_client, deliver, make_adapter
+from tests.integration.slack.conftest import (
+    Tap,
+    as_payload,
+    buttons_of,
+    deliver,
+    shown,
+    whole_porch,
+)
 from tests.standins.slack_api import DemoWorkspace, SlackStandIn, seed_demo_workspace
 from tests.standins.slack_inbound import SlackInbound, button_action
 from tests.unit.features.moderation.kit import playbook as moderation_playbook
-
-
-def _as_payload(message: Any) -> dict[str, Any]:
-    return {
-        "type": "message",
-        "user": message.user,
-        "ts": message.ts,
-        "text": message.text,
-        "blocks": message.blocks or [],
-    }
-
-
-def _shown(message: Any) -> str:
-    """Everything a reader of a stored message sees: its text and its blocks."""
-    return f"{message.text}{json.dumps(message.blocks or [])}"
-
-
-@asynccontextmanager
-async def whole_porch(
-    standin: SlackStandIn,
-    community: CommunityConfig,
-    features: tuple[Feature, ...],
-    playbooks: dict[str, Any],
-    admin_token: str | None = None,
-) -> AsyncIterator[tuple[Porch, Tap, httpx.AsyncClient]]:
-    """A Porch on the Slack adapter (fake clock, no loops: `porch.settle()` delivers)."""
-    store = Store("sqlite://")
-    upgrade(store)
-    clock = FakeClock(builders.T0)
-    adapter = make_adapter(standin, clock=clock, admin_token=admin_token)
-    porch = Porch(
-        config=builders.config(community),
-        store=store,
-        clock=clock,
-        adapters=[adapter],
-        features=features,
-        playbooks=playbooks,
-    )
-    await porch.start(loops=False)
-    tap = Tap(porch.handle)
-    await adapter.stop()
-    await adapter.start(tap)
-    try:
-        async with asgi_client(adapter) as http:
-            yield porch, tap, http
-    finally:
-        await porch.stop()
-        store.dispose()
 
 
 def moderated_porch(
@@ -119,7 +70,7 @@ async def test_a_reported_message_is_removed_by_a_moderator_from_the_queue(
 
         # bob reports it with the message shortcut.
         report = inbound.message_action(
-            reporter.id, REPORT_SHORTCUT, channel_id=general, message=_as_payload(stored)
+            reporter.id, REPORT_SHORTCUT, channel_id=general, message=as_payload(stored)
         )
         assert (await deliver(http, inbound.interactive_request(report))).status_code == 200
         assert await tap.next() is True
@@ -130,16 +81,11 @@ async def test_a_reported_message_is_removed_by_a_moderator_from_the_queue(
         )
         assert posted.token_kind == "bot"
         [item] = slack_api.messages(demo.mods.id)
-        buttons = [
-            element
-            for block in item.blocks or ()
-            if block.get("type") == "actions"
-            for element in block["elements"]
-        ]
+        buttons = buttons_of(item)
         assert len(buttons) >= 3
-        assert "Nobody here knows anything" in _shown(item)
-        assert reporter.id not in _shown(item)
-        assert reporter.real_name not in _shown(item)
+        assert "Nobody here knows anything" in shown(item)
+        assert reporter.id not in shown(item)
+        assert reporter.real_name not in shown(item)
         [remove] = [b for b in buttons if "remov" in b["text"]["text"].lower()]
 
         # mona, a moderator, clicks "Remove message" on the queue item.
@@ -147,7 +93,7 @@ async def test_a_reported_message_is_removed_by_a_moderator_from_the_queue(
             mona.id,
             [button_action(remove["action_id"], remove["value"])],
             channel_id=demo.mods.id,
-            message=_as_payload(item),
+            message=as_payload(item),
         )
         assert (await deliver(http, inbound.interactive_request(click))).status_code == 200
         assert await tap.next() is True
@@ -177,9 +123,9 @@ async def test_a_reported_message_is_removed_by_a_moderator_from_the_queue(
     ]
     assert notice in seen_by_author
     for message in seen_by_author:
-        assert reporter.id not in _shown(message)
-        assert reporter.real_name not in _shown(message)
-        assert "bob" not in _shown(message).lower()
+        assert reporter.id not in shown(message)
+        assert reporter.real_name not in shown(message)
+        assert "bob" not in shown(message).lower()
 
 
 WELCOME = """
@@ -225,12 +171,7 @@ async def test_a_member_who_joins_gets_a_welcome_dm_with_buttons_and_picks_one(
         )
         [prompt] = slack_api.messages(conversation.id)
         assert "welcome" in prompt.text.lower()
-        buttons = [
-            element
-            for block in prompt.blocks or ()
-            if block.get("type") == "actions"
-            for element in block["elements"]
-        ]
+        buttons = buttons_of(prompt)
         labels = [b["text"]["text"] for b in buttons]
         assert "I want to learn" in labels and "I want to help" in labels
         [help_button] = [b for b in buttons if b["text"]["text"] == "I want to help"]
@@ -239,7 +180,7 @@ async def test_a_member_who_joins_gets_a_welcome_dm_with_buttons_and_picks_one(
             erin.id,
             [button_action(help_button["action_id"], help_button["value"])],
             channel_id=conversation.id,
-            message=_as_payload(prompt),
+            message=as_payload(prompt),
         )
         assert (await deliver(http, inbound.interactive_request(click))).status_code == 200
         assert await tap.next() is True
