@@ -18,7 +18,7 @@ from adapters.slack.interactive import (
     FORM_TEXT_BLOCK,
     FORM_TEXT_INPUT,
 )
-from bot.app import Porch, advance
+from bot.app import advance
 from bot.core.clock import FakeClock
 from bot.features.ama.feature import Ama
 from bot.features.builtin import Builtin
