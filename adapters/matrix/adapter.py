@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 import nio
 
-from adapters.matrix import power, render
+from adapters.matrix import moderation, power, render
 from adapters.matrix.errors import call
 from adapters.matrix.inbound import (
     InboundRules,
@@ -76,6 +76,7 @@ CAPABILITIES = frozenset(
         Capability.KICK,
         Capability.BAN,
         Capability.PIN,
+        Capability.MUTE,
     }
 )
 """What Matrix really has. No ephemeral messages, modals or home tabs: the core degrades those."""
@@ -460,6 +461,9 @@ class MatrixAdapter:
         if isinstance(action, Ban):
             await self.ban(action.channel, action.member, action.reason)
             return Delivered(channel=action.channel)
+        if isinstance(action, moderation.ModerationAction):
+            levels = self._power_levels(action.channel)
+            return await moderation.carry_out(self.client, self.user_id, action, levels)
         raise Unsupported(self.platform, action.kind)
 
     async def _post(self, action: Post, ctx: DeliveryContext) -> Delivered:

@@ -27,10 +27,13 @@ from bot.core.actions import (
     Invite,
     Kick,
     MessageRef,
+    Mute,
     Pin,
     Post,
     React,
     Redact,
+    Unmute,
+    Unpin,
 )
 from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink
 from bot.core.clock import Clock
@@ -196,6 +199,13 @@ class ShellAdapter:
             self._write(f"[{_where(action.channel)}] {BOT} removed {_ref(action.target)}{reason}")
         elif isinstance(action, Pin):
             self._write(f"[{_where(action.channel)}] {BOT} pinned {_ref(action.target)}")
+        elif isinstance(action, Unpin):
+            self._write(f"[{_where(action.channel)}] {BOT} unpinned {_ref(action.target)}")
+        elif isinstance(action, Mute):
+            until = f"{action.until:%Y-%m-%d %H:%M} UTC"
+            self._write(f"* {BOT} muted {action.member} in {action.channel} until {until}")
+        elif isinstance(action, Unmute):
+            self._write(f"* {BOT} unmuted {action.member} in {action.channel}")
         elif isinstance(action, Invite):
             self._write(f"* {BOT} invited {action.member} to {action.channel}")
         elif isinstance(action, Kick):

@@ -9,8 +9,8 @@ the row in flight after a crash, or the call timed out or lost its connection), 
 searched for that key before posting again, and the message found is returned instead.
 
 Operations that are naturally repeatable treat "already done" as done (`already_reacted`,
-`already_pinned`, `already_in_channel`, deleting a message that is gone), so a retry after an
-ambiguous failure never dead-letters an effect that in fact happened.
+`already_pinned`, `not_pinned`, `already_in_channel`, deleting a message that is gone), so a
+retry after an ambiguous failure never dead-letters an effect that in fact happened.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from bot.core.actions import (
     Post,
     React,
     Redact,
+    Unpin,
 )
 from bot.core.adapter import DeliveryContext
 from bot.core.errors import PlatformError, PorchError, RateLimited, Transient
@@ -55,6 +56,7 @@ LOOKBACK = 200
 _DONE_ALREADY = {
     "reactions.add": "already_reacted",
     "pins.add": "already_pinned",
+    "pins.remove": "not_pinned",
     "conversations.invite": "already_in_channel",
     "chat.delete": "message_not_found",
 }
@@ -202,7 +204,7 @@ class SlackOutbound:
         if isinstance(action, Kick):
             await self._call("conversations.kick", channel=action.channel, user=action.member)
             return Delivered(channel=action.channel)
-        assert isinstance(action, React | Redact | Pin)
+        assert isinstance(action, React | Redact | Pin | Unpin)
         channel = await self._conversation(action.channel)
         ts = _ts(action.target)
         if isinstance(action, React):
@@ -211,6 +213,8 @@ class SlackOutbound:
             )
         elif isinstance(action, Pin):
             await self._call("pins.add", channel=channel, timestamp=ts)
+        elif isinstance(action, Unpin):
+            await self._call("pins.remove", channel=channel, timestamp=ts)
         else:
             await self._delete(channel, ts)
         return Delivered(message_id=ts, channel=channel)

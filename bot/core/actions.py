@@ -11,6 +11,7 @@ delivered (so a feature can post a board and edit it in the same breath).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -153,6 +154,17 @@ class Pin(_Action):
         return f"{self.platform}:{self.channel}"
 
 
+class Unpin(_Action):
+    """Take a pin off a message (crisis off unpins the statement crisis on pinned)."""
+
+    kind: Literal["unpin"] = "unpin"
+    channel: str
+    target: MessageRef
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
 class Invite(_Action):
     kind: Literal["invite"] = "invite"
     channel: str
@@ -171,6 +183,33 @@ class Ban(_Action):
     channel: str
     member: str
     reason: str = ""
+
+
+class Mute(_Action):
+    """Keep `member` from writing in `channel` until `until` (Matrix: a power level below the
+    room's `events_default`). The platform may not expire it: the core sends `Unmute` from a
+    durable timer at `until`, so a restart never leaves anyone muted for good."""
+
+    kind: Literal["mute"] = "mute"
+    channel: str
+    member: str
+    until: datetime
+    reason: str = ""
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
+
+
+class Unmute(_Action):
+    """Let `member` write in `channel` again, as they could before the `Mute`."""
+
+    kind: Literal["unmute"] = "unmute"
+    channel: str
+    member: str
+    reason: str = ""
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:{self.channel}"
 
 
 class ListMembers(_Action):
@@ -197,9 +236,12 @@ Action = Annotated[
     | React
     | Redact
     | Pin
+    | Unpin
     | Invite
     | Kick
     | Ban
+    | Mute
+    | Unmute
     | ListMembers,
     Field(discriminator="kind"),
 ]
@@ -216,9 +258,12 @@ CAPABILITY_OF: dict[str, Capability] = {
     "react": Capability.REACT,
     "redact": Capability.REDACT,
     "pin": Capability.PIN,
+    "unpin": Capability.PIN,
     "invite": Capability.INVITE,
     "kick": Capability.KICK,
     "ban": Capability.BAN,
+    "mute": Capability.MUTE,
+    "unmute": Capability.MUTE,
     "list_members": Capability.LIST_MEMBERS,
 }
 

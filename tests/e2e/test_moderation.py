@@ -1,6 +1,7 @@
 """Moderation through the real `porch` command on the terminal chat: a reminder quoting a house
 rule, escalation to the queue and a moderator's one-click removal, a 🚩 report by two members,
-a dry-run rule, crisis mode on and off; and the moderation log as CSV on the command line."""
+a member muted for an hour and unmuted by Porch's timer, a dry-run rule, crisis mode on (pinned)
+and off (unpinned); and the moderation log as CSV on the command line."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ WEEK = """\
 :react carol m10 🚩
 :react dave m10 🚩
 :react mo m11 1️⃣
+# frank is reported and muted in #general for an hour; Porch's timer lets him write again.
+:say frank #general you will all regret this
+:react heidi m12 🚩
+:react mo m13 4️⃣
+:advance 61m
 # A rule in dry run (shouting) does nothing visible; the moderation log says what it would have done.
 :say erin #general THIS IS THE BEST DAY EVER FOLKS
 :say mo #general /porch modlog --since 1d
@@ -51,7 +57,7 @@ def test_the_reporters_are_named_in_nothing_porch_says(tmp_path: Path) -> None:
         if in_porch_message:
             said_by_porch.append(line)
     assert any("Reported by 2 member" in line for line in said_by_porch)
-    assert not any("carol" in line or "dave" in line for line in said_by_porch)
+    assert not any(n in line for line in said_by_porch for n in ("carol", "dave", "heidi"))
 
 
 def test_porch_modlog_writes_every_decision_as_csv(tmp_path: Path) -> None:
@@ -79,8 +85,11 @@ def test_porch_modlog_writes_every_decision_as_csv(tmp_path: Path) -> None:
         "would_have",
         "crisis_on",
         "crisis_off",
+        "muted",
+        "unmuted",
     } <= set(actions)
-    assert sorted(r["actor"] for r in rows if r["action"] == "reported") == ["carol", "dave"]
+    reporters = sorted(r["actor"] for r in rows if r["action"] == "reported")
+    assert reporters == ["carol", "dave", "heidi"]
 
 
 def test_porch_modlog_refuses_an_unknown_format(tmp_path: Path) -> None:

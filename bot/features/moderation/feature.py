@@ -9,14 +9,15 @@ once per playbook; the database is touched only when a rule is broken.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
-from typing import ClassVar
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, ClassVar
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.config.schema import Channels
-from bot.core.actions import Capability, Edit, Kick, MessageRef, Pin, Redact
+from bot.core.actions import Capability, Edit, Kick, MessageRef, Mute, Pin, Redact, Unmute, Unpin
 from bot.core.commands import CommandSpec, Kind, Param, ParsedCommand
 from bot.core.errors import UserError
 from bot.core.events import (
@@ -48,7 +49,7 @@ from bot.features.moderation.settings import ModerationSettings
 from bot.playbooks.schema import ModerationPlaybook
 from bot.playbooks.templates import pick
 from bot.store import moderation as store
-from bot.store.models import AuditEntry, PromptRecord
+from bot.store.models import AuditEntry, OutboxItem, PromptRecord
 
 FEATURE = "moderation"
 MODERATORS = frozenset({Role.MODERATOR})
@@ -109,6 +110,9 @@ class Moderation(Feature):
         _schedule_expiry(ctx)
 
     def on_timer(self, event: TimerFired, ctx: Context) -> None:
+        if event.subject == "unmute":
+            _unmute(ctx, event)
+            return
         if event.subject != "expire":
             return
         cutoff = ctx.now - timedelta(days=ctx.services.config.retention_days)
@@ -272,12 +276,7 @@ class Moderation(Feature):
             return
         case.prompt_id = f"moderation:case:{case.id}"
         ctx.session.add(case)
-        say = _say(ctx, ctx.community.locale)
-        view = self._view(ctx, case)
-        message = render.queue_prompt(
-            say, view, prompt_id=case.prompt_id, can_kick=ctx.can(Capability.KICK)
-        )
-        ctx.offer(case.prompt_id, channels.moderators, message, feature=FEATURE)
+        ctx.offer(case.prompt_id, channels.moderators, self._prompt(ctx, case), feature=FEATURE)
         ctx.audit(
             actor="porch",
             action="moderation.queued",
@@ -285,6 +284,17 @@ class Moderation(Feature):
             case=case.id,
             rule=case.rule_id,
             note=case.note,
+        )
+
+    def _prompt(self, ctx: Context, case: store.ModerationCase) -> Message:
+        """The open queue item with the one-click actions this platform can carry out."""
+        mute = _settings(ctx).mute_minutes if ctx.can(Capability.MUTE) else None
+        return render.queue_prompt(
+            _say(ctx, ctx.community.locale),
+            self._view(ctx, case),
+            prompt_id=case.prompt_id,
+            can_kick=ctx.can(Capability.KICK),
+            mute_minutes=mute,
         )
 
     def _view(self, ctx: Context, case: store.ModerationCase) -> render.CaseView:
@@ -342,8 +352,12 @@ class Moderation(Feature):
         say = _say(ctx, ctx.community.locale)
         name = ctx.name_of(moderator)
         choice = event.choice_id
-        if choice in (render.REMIND, render.KICK) and not case.author:
+        detail: dict[str, Any] = {}
+        if choice in (render.REMIND, render.MUTE, render.KICK) and not case.author:
             self._tell(ctx, event, "moderation.no_author", locale)
+            return
+        if choice == render.MUTE and not ctx.can(Capability.MUTE):
+            self._tell(ctx, event, "moderation.cannot_mute", locale)
             return
         if choice == render.REMOVE and not ctx.can(Capability.REDACT_ANY):
             self._tell(ctx, event, "moderation.cannot_remove", locale)
@@ -351,36 +365,33 @@ class Moderation(Feature):
         if choice == render.KICK and not ctx.can(Capability.KICK):
             self._tell(ctx, event, "moderation.cannot_kick", locale)
             return
+        minutes = _settings(ctx).mute_minutes
         if choice == render.DISMISS:
             case.status = "dismissed"
-            outcome = say("moderation.outcome.dismissed", moderator=name)
         elif choice == render.REMIND:
             self._remind_from_queue(ctx, case)
             case.status = "reminded"
-            outcome = say("moderation.outcome.reminded", moderator=name)
         elif choice == render.REMOVE:
             self._remove_from_queue(ctx, case)
             case.status = "removed"
-            outcome = say("moderation.outcome.removed", moderator=name)
+        elif choice == render.MUTE:
+            detail["until"] = _mute(ctx, case, minutes).isoformat()
+            case.status = "muted"
         elif choice == render.KICK:
-            ctx.emit(
-                f"{case.prompt_id}:kick",
-                Kick(
-                    platform=ctx.platform,
-                    channel=case.channel,
-                    member=case.author,
-                    reason=case.rule_id,
-                ),
+            kick = Kick(
+                platform=ctx.platform, channel=case.channel, member=case.author, reason=case.rule_id
             )
+            ctx.emit(f"{case.prompt_id}:kick", kick)
             case.status = "kicked"
-            outcome = say(
-                "moderation.outcome.kicked",
-                author=ctx.name_of(case.author),
-                channel=case.channel,
-                moderator=name,
-            )
         else:
             return
+        outcome = say(
+            f"moderation.outcome.{case.status}",
+            moderator=name,
+            author=ctx.name_of(case.author),
+            channel=case.channel,
+            minutes=minutes,
+        )
         case.resolved_by = moderator
         case.updated_at = ctx.now
         ctx.session.add(case)
@@ -393,6 +404,7 @@ class Moderation(Feature):
             subject=case.author,
             case=case.id,
             rule=case.rule_id,
+            **detail,
         )
 
     def _tell(self, ctx: Context, event: ChoicePicked, key: str, locale: str) -> None:
@@ -453,14 +465,7 @@ class Moderation(Feature):
         if created or not case.prompt_id:
             self._offer(ctx, case)
         elif case.status == store.OPEN:
-            say = _say(ctx, ctx.community.locale)
-            message = render.queue_prompt(
-                say,
-                self._view(ctx, case),
-                prompt_id=case.prompt_id,
-                can_kick=ctx.can(Capability.KICK),
-            )
-            self._edit_queue_item(ctx, case, message)
+            self._edit_queue_item(ctx, case, self._prompt(ctx, case))
         return True
 
     # -- commands -----------------------------------------------------------------------------
@@ -651,9 +656,61 @@ def _crisis(command: ParsedCommand, event: CommandInvoked, ctx: Context, locale:
     if state is None:
         raise UserError("moderation.crisis_already_off")
     key = f"moderation:crisis:{ctx.community.id}:{state.generation}"
+    if _emitted_here(ctx, f"{key}:pin"):
+        statement_ref = MessageRef(effect_key=f"{key}:statement")
+        ctx.emit(f"{key}:unpin", Unpin(platform=ctx.platform, channel=main, target=statement_ref))
     ctx.post(f"{key}:clear", main, Message(text=say("moderation.crisis_clear")))
     ctx.audit(actor=event.member, action="moderation.crisis_off")
     return ctx.text("moderation.crisis_off", locale)
+
+
+def _emitted_here(ctx: Context, key: str) -> bool:
+    """Did this platform get the effect `key` (crisis on may have come from another platform)?"""
+    stmt = select(OutboxItem.id).where(OutboxItem.key == key, OutboxItem.platform == ctx.platform)
+    return ctx.session.exec(stmt).first() is not None
+
+
+def _mute(ctx: Context, case: store.ModerationCase, minutes: int) -> datetime:
+    """Mute the author in the case's channel; a durable timer unmutes them (restarts included).
+
+    Returns when the mute ends."""
+    until = ctx.now + timedelta(minutes=minutes)
+    ctx.emit(
+        f"{case.prompt_id}:mute",
+        Mute(
+            platform=ctx.platform,
+            channel=case.channel,
+            member=case.author,
+            until=until,
+            reason=case.rule_id,
+        ),
+    )
+    ctx.start_timer(
+        f"{case.prompt_id}:unmute",
+        until,
+        feature=FEATURE,
+        member=case.author,
+        subject="unmute",
+        payload={"channel": case.channel, "case": str(case.id)},
+    )
+    _tell_author(ctx, case, partial(render.muting, minutes=minutes), "muted")
+    return until
+
+
+def _unmute(ctx: Context, event: TimerFired) -> None:
+    """A mute's time is up: let the member write again, and log it."""
+    channel = event.payload["channel"]
+    ctx.emit(
+        f"{event.timer_key}:done",
+        Unmute(platform=ctx.platform, channel=channel, member=event.member, reason="mute ended"),
+    )
+    ctx.audit(
+        actor="porch",
+        action="moderation.unmuted",
+        subject=event.member,
+        case=int(event.payload["case"]),
+        channel=channel,
+    )
 
 
 def _tell_author(

@@ -21,6 +21,7 @@ DISMISS = "dismiss"
 REMIND = "remind"
 REMOVE = "remove"
 KICK = "kick"
+MUTE = "mute"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,26 +51,50 @@ def why(say: Say, reason: str) -> str:
     return say(f"moderation.why.{reason}")
 
 
-def reminder(say: Say, *, name: str, channel: str, reason: str, rule: HouseRuleText | None) -> str:
-    """The moderation prompt: what happened, the house rule it touches, and a kind sentence."""
-    lines = [say("moderation.reminder", name=name, channel=channel, why=why(say, reason))]
+def _notice(
+    say: Say,
+    what: str,
+    *,
+    name: str,
+    channel: str,
+    reason: str,
+    rule: HouseRuleText | None,
+    **params: object,
+) -> str:
+    """A note to an author: what happened (`moderation.<what>`), the house rule it touches,
+    and a kind sentence (`moderation.<what>_kind`)."""
+    lines = [say(f"moderation.{what}", name=name, channel=channel, why=why(say, reason), **params)]
     if rule is not None:
         lines.append(
             say("moderation.reminder_rule", number=rule.number, title=rule.title, text=rule.text)
         )
-    lines.append(say("moderation.reminder_kind"))
+    lines.append(say(f"moderation.{what}_kind"))
     return "\n".join(lines)
+
+
+def reminder(say: Say, *, name: str, channel: str, reason: str, rule: HouseRuleText | None) -> str:
+    """The moderation prompt: what happened, the house rule it touches, and a kind sentence."""
+    return _notice(say, "reminder", name=name, channel=channel, reason=reason, rule=rule)
 
 
 def removal(say: Say, *, name: str, channel: str, reason: str, rule: HouseRuleText | None) -> str:
     """Why a member's message was removed: the author is always told."""
-    lines = [say("moderation.removed", name=name, channel=channel, why=why(say, reason))]
-    if rule is not None:
-        lines.append(
-            say("moderation.reminder_rule", number=rule.number, title=rule.title, text=rule.text)
-        )
-    lines.append(say("moderation.removed_kind"))
-    return "\n".join(lines)
+    return _notice(say, "removed", name=name, channel=channel, reason=reason, rule=rule)
+
+
+def muting(
+    say: Say,
+    *,
+    name: str,
+    channel: str,
+    reason: str,
+    rule: HouseRuleText | None,
+    minutes: int,
+) -> str:
+    """Why the author cannot write in a channel for a while, and for how long."""
+    return _notice(
+        say, "muted", name=name, channel=channel, reason=reason, rule=rule, minutes=minutes
+    )
 
 
 def queue_text(say: Say, case: CaseView) -> str:
@@ -113,20 +138,25 @@ def queue_text(say: Say, case: CaseView) -> str:
     return "\n".join(lines)
 
 
-def queue_prompt(say: Say, case: CaseView, *, prompt_id: str, can_kick: bool) -> Message:
-    """The queue item with its one-click actions (Kick only where the platform can kick; Remind
-    and Kick only when Porch knows the author)."""
+def queue_prompt(
+    say: Say, case: CaseView, *, prompt_id: str, can_kick: bool, mute_minutes: int | None
+) -> Message:
+    """The queue item with its one-click actions (Mute and Kick only where the platform can:
+    `mute_minutes` is None where it cannot mute; Remind, Mute and Kick only when Porch knows
+    the author)."""
     ids = [DISMISS]
     if case.author_name:
         ids.append(REMIND)
     ids.append(REMOVE)
+    if case.author_name and mute_minutes is not None:
+        ids.append(MUTE)
     if case.author_name and can_kick:
         ids.append(KICK)
     choices = tuple(
         Choice(
             id=i,
-            label=say(f"moderation.choice.{i}"),
-            style="danger" if i in (REMOVE, KICK) else "default",
+            label=say(f"moderation.choice.{i}", minutes=mute_minutes),
+            style="danger" if i in (REMOVE, MUTE, KICK) else "default",
         )
         for i in ids
     )

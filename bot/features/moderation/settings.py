@@ -2,6 +2,7 @@
 
     policy:
       report_emoji: "🚩"
+      mute_minutes: 60
       escalation: {reminders: 3, within_days: 30}
       caps: {removals_per_hour: 10}
       crisis: {flood_max_messages: 3, flood_window_seconds: 30, new_member_days: 30}
@@ -46,6 +47,9 @@ class CrisisSettings(_Strict):
 class ModerationSettings(_Strict):
     report_emoji: str = Field("🚩", min_length=1, max_length=32)
     """The reaction that reports a message to the moderators."""
+    mute_minutes: int = Field(60, ge=1, le=10_080)
+    """How long the queue's "Mute" keeps the author quiet in that channel (at most a week);
+    offered only where the platform can mute."""
     escalation: Escalation = Escalation()
     caps: Caps = Caps()
     crisis: CrisisSettings = CrisisSettings()

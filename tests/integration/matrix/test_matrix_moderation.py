@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ import yaml
 from sqlmodel import col, select
 
 from adapters.matrix.adapter import EXEMPT_BUDGET, MatrixAdapter, MatrixLogin
+from adapters.matrix.moderation import carry_out
 from bot.app import Porch
-from bot.core.clock import SystemClock
+from bot.core.actions import Mute
+from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.errors import PlatformError
 from bot.features.builtin import Builtin
 from bot.features.moderation.feature import Moderation
 from bot.playbooks.schema import ModerationPlaybook
@@ -34,7 +38,8 @@ from tests.integration.matrix.test_matrix_porch import eventually, say
 
 pytestmark = pytest.mark.slow
 
-KEYCAP_REMOVE = "3️⃣"  # Dismiss, Remind, Remove message, Kick: the order of `queue_prompt`
+KEYCAP_REMOVE = "3️⃣"  # Dismiss, Remind, Remove message, Mute, Kick: the order of `queue_prompt`
+KEYCAP_MUTE = "4️⃣"
 
 RULES = """
 kind: moderation
@@ -65,6 +70,8 @@ class Community:
     tmp_path: Path
     porch: Porch | None = None
     store: Store | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    """Porch's clock (the adapter keeps the wall clock): an `OffsetClock` lets a test move on."""
 
     async def start(self) -> None:
         adapter = MatrixAdapter(
@@ -93,7 +100,7 @@ class Community:
         self.porch = Porch(
             config=config,
             store=self.store,
-            clock=SystemClock(),
+            clock=self.clock,
             adapters=[adapter],
             features=[Builtin(), Moderation()],
             playbooks={"rules": ModerationPlaybook.model_validate(yaml.safe_load(RULES))},
@@ -226,3 +233,104 @@ async def test_a_moderator_removes_a_queued_message_with_one_reaction(
     [entry] = await eventually(audited)
     assert (entry.actor, entry.subject) == (c.moderator.user_id, alice.user_id)
     assert entry.detail["rule"] == "confidential"
+
+
+def power_levels_path(room_id: str) -> str:
+    return f"/_matrix/client/v3/rooms/{urllib.parse.quote(room_id)}/state/m.room.power_levels"
+
+
+async def queue_item(c: Community, words: str) -> dict[str, Any]:
+    """The queue item Porch posted in the moderators' room for a message containing `words`,
+    once its keycaps are there to pick with."""
+
+    async def queued() -> dict[str, Any] | None:
+        for event in await room_messages(c.server, c.moderator.access_token, c.moderators):
+            body = str(event["content"].get("body", ""))
+            if event["sender"] == c.bot.user_id and words in body and "Mute" in body:
+                return event
+        return None
+
+    prompt: dict[str, Any] = await eventually(queued, within=60)
+
+    async def keycaps_added() -> bool:
+        events = await room_messages(c.server, c.moderator.access_token, c.moderators)
+        return KEYCAP_MUTE in {
+            e["content"]["m.relates_to"]["key"]
+            for e in events
+            if e["type"] == "m.reaction"
+            and e["sender"] == c.bot.user_id
+            and e["content"]["m.relates_to"]["event_id"] == prompt["event_id"]
+        }
+
+    await eventually(keycaps_added)
+    return prompt
+
+
+async def test_a_moderator_mutes_a_member_for_a_while_and_porch_unmutes_them(
+    community: Community, matrix_user: MatrixUserFactory
+) -> None:
+    c = community
+    clock = OffsetClock()
+    c.clock = clock
+    await c.start()
+    alice = await matrix_user("alice")
+    await ok(alice.join(c.main), nio.JoinResponse)
+    await say(alice, c.main, "psst, topsecret numbers")
+    prompt = await queue_item(c, "topsecret")
+    assert "Mute for 60 minutes" in prompt["content"]["body"]
+    relation = {"rel_type": "m.annotation", "event_id": prompt["event_id"], "key": KEYCAP_MUTE}
+    await ok(
+        c.moderator.room_send(c.moderators, "m.reaction", {"m.relates_to": relation}),
+        nio.RoomSendResponse,
+    )
+
+    async def level_of_alice() -> int | None:
+        levels = await get(c.server, c.owner.access_token, power_levels_path(c.main))
+        level = levels.get("users", {}).get(alice.user_id)
+        return None if level is None else int(level)
+
+    async def muted() -> bool:
+        return await level_of_alice() == -1
+
+    await eventually(muted, within=60)
+    refused = await alice.room_send(c.main, "m.room.message", {"msgtype": "m.text", "body": "hi"})
+    assert isinstance(refused, nio.RoomSendError) and refused.status_code == "M_FORBIDDEN"
+    [entry] = c.audit("moderation.muted")
+    assert (entry.actor, entry.subject) == (c.moderator.user_id, alice.user_id)
+
+    clock.advance(timedelta(minutes=61))
+
+    async def unmuted() -> bool:
+        levels = await get(c.server, c.owner.access_token, power_levels_path(c.main))
+        return alice.user_id not in levels.get("users", {}) and "org.porch.muted" not in levels
+
+    await eventually(unmuted, within=60)
+    await say(alice, c.main, "thanks, all good again")
+    [back] = c.audit("moderation.unmuted")
+    assert back.subject == alice.user_id
+
+
+async def test_porch_without_power_over_power_levels_says_which_level_it_needs(
+    community: Community, matrix_user: MatrixUserFactory
+) -> None:
+    c = community
+    levels = await get(c.server, c.owner.access_token, power_levels_path(c.main))
+    levels["users"][c.bot.user_id] = 50
+    await ok(
+        c.owner.room_put_state(c.main, "m.room.power_levels", levels), nio.RoomPutStateResponse
+    )
+    bot = nio.AsyncClient(c.server.base_url, c.bot.user_id)
+    bot.access_token = c.bot.access_token
+    try:
+        mute = Mute(
+            platform="matrix",
+            channel=c.main,
+            member=c.moderator.user_id,
+            until=datetime.now(UTC) + timedelta(minutes=5),
+        )
+        with pytest.raises(PlatformError) as err:
+            await carry_out(bot, c.bot.user_id, mute, None)
+    finally:
+        await bot.close()
+    assert err.value.code == "insufficient_power"
+    assert f"power level 100 in {c.main}" in str(err.value)

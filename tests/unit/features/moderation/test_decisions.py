@@ -151,16 +151,25 @@ def test_the_reminder_quotes_the_house_rule_in_the_members_language() -> None:
 
 def test_a_queue_item_defuses_mass_mentions_and_offers_kick_only_where_possible() -> None:
     case = CaseView("spam", "keyword", "#general", "m1", "alice", "@channel buy now")
-    with_kick = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=True)
-    without = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=False)
+    with_kick = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=True, mute_minutes=None)
+    without = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=False, mute_minutes=None)
     assert "@channel" not in with_kick.text
     assert [c.id for c in with_kick.choices] == ["dismiss", "remind", "remove", "kick"]
     assert [c.id for c in without.choices] == ["dismiss", "remind", "remove"]
 
 
-def test_a_queue_item_for_an_unknown_author_offers_no_remind_or_kick() -> None:
+def test_a_queue_item_offers_mute_for_the_configured_minutes_where_the_platform_can() -> None:
+    case = CaseView("spam", "keyword", "#general", "m1", "alice", "buy now")
+    message = queue_prompt(say_in("de"), case, prompt_id="p", can_kick=False, mute_minutes=20)
+    assert [(c.id, c.label) for c in message.choices][-1] == (
+        "mute",
+        "Für 20 Minuten stummschalten",
+    )
+
+
+def test_a_queue_item_for_an_unknown_author_offers_no_remind_mute_or_kick() -> None:
     case = CaseView("", "report", "#general", "m1", None, None, reporters=2)
-    message = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=True)
+    message = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=True, mute_minutes=60)
     assert [c.id for c in message.choices] == ["dismiss", "remove"]
     assert "priority: raised" in message.text and "expired" in message.text
 

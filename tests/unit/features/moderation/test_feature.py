@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.actions import Capability, Edit, Kick, Pin, Post, Redact
+from bot.core.actions import Capability, Edit, Kick, Mute, Pin, Post, Redact, Unmute, Unpin
 from bot.features.moderation.crisis import crisis_on
 from bot.store import moderation as store
 from bot.testing.builders import command, joined, picked, reacted, said
@@ -74,7 +74,13 @@ async def test_without_permission_to_remove_the_breach_is_queued_saying_what_to_
         [post] = queue_posts(h)
         assert "PORCH_SLACK_ADMIN_TOKEN" in post.message.text
         assert "topsecret" in post.message.text
-        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove", "kick"]
+        assert [c.id for c in post.message.choices] == [
+            "dismiss",
+            "remind",
+            "remove",
+            "mute",
+            "kick",
+        ]
 
 
 async def test_beyond_the_hourly_cap_removals_are_queued_instead_and_say_so(
@@ -164,7 +170,61 @@ async def test_kick_is_not_offered_where_the_platform_cannot_kick(database_url: 
     async with porch(database_url, capabilities=capabilities) as h:
         await h.send(said("alice", "try my casino", message_id="m3"))
         [post] = queue_posts(h)
-        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove"]
+        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove", "mute"]
+
+
+async def test_mute_is_not_offered_where_the_platform_cannot_mute(database_url: str) -> None:
+    capabilities = frozenset(Capability) - {Capability.MUTE}
+    async with porch(database_url, capabilities=capabilities) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert [c.id for c in post.message.choices] == ["dismiss", "remind", "remove", "kick"]
+        assert post.message.prompt_id
+        await h.send(picked("mo", post.message.prompt_id, "mute"))
+        assert "mute" not in kinds(h)
+        assert dms_to(h, "mo") == ["Porch cannot mute members on this platform."]
+
+
+async def test_a_moderator_mutes_the_author_for_the_playbooks_minutes_and_porch_unmutes(
+    database_url: str,
+) -> None:
+    async with porch(database_url, mute_minutes=45) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert post.message.prompt_id
+        [label] = [c.label for c in post.message.choices if c.id == "mute"]
+        assert label == "Mute for 45 minutes"
+        await h.send(picked("mo", post.message.prompt_id, "mute"))
+        [mute] = [e.action for e in h.adapter.executed if isinstance(e.action, Mute)]
+        assert (mute.channel, mute.member) == ("#general", "alice")
+        assert mute.until == h.clock.now() + timedelta(minutes=45)
+        assert "for 45 minutes" in dms_to(h, "alice")[0]
+        assert "mo muted alice in #general for 45 minutes" in queue_edits(h)[0].message.text
+        [muted] = audit(h, "moderation.muted")
+        assert (muted.actor, muted.subject, muted.detail["until"]) == (
+            "mo",
+            "alice",
+            mute.until.isoformat(),
+        )
+        await h.advance(timedelta(minutes=44))
+        assert "unmute" not in kinds(h)
+        await h.advance(timedelta(minutes=1))
+        [unmute] = [e.action for e in h.adapter.executed if isinstance(e.action, Unmute)]
+        assert (unmute.channel, unmute.member) == ("#general", "alice")
+        assert [e.subject for e in audit(h, "moderation.unmuted")] == ["alice"]
+        await h.advance(timedelta(hours=2))
+        assert kinds(h).count("unmute") == 1
+
+
+async def test_the_unmute_survives_a_restart(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        [post] = queue_posts(h)
+        assert post.message.prompt_id
+        await h.send(picked("mo", post.message.prompt_id, "mute"))
+        await h.restart()
+        await h.advance(timedelta(minutes=61))
+        assert [e.action.kind for e in h.adapter.executed].count("unmute") == 1
 
 
 async def test_reports_never_reveal_the_reporter_and_raise_priority_by_distinct_reporters(
@@ -242,6 +302,9 @@ async def test_crisis_mode_posts_pins_opens_a_thread_tightens_flood_and_restores
             "All clear"
             in [e.action for e in h.adapter.executed if isinstance(e.action, Post)][-1].message.text
         )
+        [statement_id] = [e.message_id for e in h.adapter.executed if e.action is posts[0]]
+        [unpin] = [e.action for e in h.adapter.executed if isinstance(e.action, Unpin)]
+        assert (unpin.channel, unpin.target.message_id) == ("#general", statement_id)
         await h.advance(timedelta(minutes=1))
         for n in range(4):
             await h.send(said("alice", f"later message {n}", message_id=f"d{n}"))
@@ -250,6 +313,14 @@ async def test_crisis_mode_posts_pins_opens_a_thread_tightens_flood_and_restores
             "moderation.crisis_on",
             "moderation.crisis_off",
         ]
+
+
+async def test_crisis_off_unpins_nothing_where_crisis_on_could_not_pin(database_url: str) -> None:
+    async with porch(database_url, capabilities=frozenset(Capability) - {Capability.PIN}) as h:
+        await h.send(command("dana", '/porch crisis on "Heads up."'))
+        await h.send(command("dana", "/porch crisis off"))
+        assert "All clear" in h.adapter.texts("post")[-1]
+        assert "unpin" not in kinds(h)
 
 
 async def test_only_managers_switch_crisis_mode_and_twice_on_is_refused(database_url: str) -> None:
