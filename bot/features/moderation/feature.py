@@ -24,6 +24,7 @@ from bot.core.events import (
     ChoicePicked,
     CommandInvoked,
     Event,
+    MessageEdited,
     MessagePosted,
     ReactionAdded,
     TextAnswered,
@@ -35,7 +36,7 @@ from bot.core.roles import Role, allows
 from bot.features.base import Context, Feature
 from bot.features.moderation import crisis, modlog, render
 from bot.features.moderation.decide import Decision, Facts, decide, strongest
-from bot.features.moderation.history import HistoryPolicy
+from bot.features.moderation.history import HistoryPolicy, MemberHistory
 from bot.features.moderation.memory import Memory, Recent
 from bot.features.moderation.rules import (
     MessageFacts,
@@ -92,7 +93,7 @@ class Moderation(Feature):
 
     name: ClassVar[str] = FEATURE
     commands: ClassVar[tuple[CommandSpec, ...]] = (REPORT, MODLOG, CRISIS)
-    events: ClassVar[tuple[type[Event], ...]] = (MessagePosted, ReactionAdded)
+    events: ClassVar[tuple[type[Event], ...]] = (MessagePosted, MessageEdited, ReactionAdded)
 
     def __init__(self) -> None:
         self._memory = Memory()
@@ -124,7 +125,7 @@ class Moderation(Feature):
     # -- messages -----------------------------------------------------------------------------
 
     def on_event(self, event: Event, ctx: Context) -> None:
-        if isinstance(event, MessagePosted) and not event.is_direct:
+        if isinstance(event, MessagePosted | MessageEdited) and _policed(ctx, event):
             self._message(event, ctx)
         elif (
             isinstance(event, ReactionAdded)
@@ -133,7 +134,13 @@ class Moderation(Feature):
         ):
             self._report(ctx, event.member, event.channel, event.message_id)
 
-    def _message(self, event: MessagePosted, ctx: Context) -> None:
+    def _message(self, event: MessagePosted | MessageEdited, ctx: Context) -> None:
+        """Check a new or edited message against the rules and respond to what it breaks.
+
+        An edit is checked as a message of its own, except against the member's history (it is
+        not another message of a flood or a repeat); a rule the message broke before is not
+        answered twice (`_carry_out` keys its effects by message and rule)."""
+        edited = isinstance(event, MessageEdited)
         channels = _channels(ctx)
         if channels is not None and event.channel == channels.moderators:
             return
@@ -146,17 +153,18 @@ class Moderation(Feature):
             return
         playbook, rules, policy = plan
         key = (ctx.platform, ctx.community.id, event.member)
-        history = self._memory.history(key)
+        history = MemberHistory(MemberId(event.member)) if edited else self._memory.history(key)
         record = ctx.member(event.member)
         facts = MessageFacts(
             member=MemberId(event.member),
             text=event.text,
-            mentions=tuple(MemberId(m) for m in event.mentions),
+            mentions=tuple(MemberId(m) for m in getattr(event, "mentions", ())),
             member_since=record.joined_at if record is not None else None,
             has_posted_link_before=bool(self._memory.linked.get(key)),
         )
         breaches = evaluate(rules, facts, history, ctx.now)
-        self._memory.histories.put(key, history.record(ctx.now, event.text, policy))
+        if not edited:
+            self._memory.histories.put(key, history.record(ctx.now, event.text, policy))
         if find_links(event.text):
             self._memory.linked.put(key, True)
         if not breaches:
@@ -204,7 +212,7 @@ class Moderation(Feature):
     def _carry_out(
         self,
         ctx: Context,
-        event: MessagePosted,
+        event: MessagePosted | MessageEdited,
         decision: Decision,
         playbook: ModerationPlaybook,
     ) -> None:
@@ -214,8 +222,8 @@ class Moderation(Feature):
         say = _say(ctx, locale)
         where = event.channel
         if "remove" in decision.responses:
-            ctx.emit(
-                f"moderation:remove:{event.dedupe_key}",
+            removed = ctx.emit(
+                f"moderation:remove:{_about(ctx, event)}",
                 Redact(
                     platform=ctx.platform,
                     channel=event.channel,
@@ -224,6 +232,8 @@ class Moderation(Feature):
                     others=True,
                 ),
             )
+            if not removed:
+                return
             text = render.removal(
                 say, name=ctx.name_of(event.member), channel=where, reason=breach.reason, rule=rule
             )
@@ -510,6 +520,13 @@ def _ours(ctx: Context, channel: str) -> bool:
     return found is not None and found.id == ctx.community.id
 
 
+def _policed(ctx: Context, event: MessagePosted | MessageEdited) -> bool:
+    """A message (or an edit: it says nothing of DMs) in one of the community's channels."""
+    if isinstance(event, MessagePosted):
+        return not event.is_direct
+    return _ours(ctx, event.channel)
+
+
 def _settings(ctx: Context) -> ModerationSettings:
     found = _playbook(ctx)
     return found[1].policy if found is not None else ModerationSettings()
@@ -559,9 +576,10 @@ def _destructive_this_hour(ctx: Context) -> int:
     return int(ctx.session.exec(stmt).one())
 
 
-def _audit_decision(ctx: Context, event: MessagePosted, decision: Decision) -> None:
+def _audit_decision(ctx: Context, event: MessagePosted | MessageEdited, decision: Decision) -> None:
     breach = decision.breach
-    common = {
+    common: dict[str, Any] = {"edited": True} if isinstance(event, MessageEdited) else {}
+    common |= {
         "rule": breach.rule_id,
         "house_rule": breach.house_rule,
         "reason": breach.reason,
@@ -730,19 +748,27 @@ def _tell_author(
     ctx.dm(f"{case.prompt_id}:{suffix}", case.author, Message(text=text))
 
 
+def _about(ctx: Context, event: MessagePosted | MessageEdited) -> str:
+    """The message an event is about, for idempotency keys an edit of it shares."""
+    return f"{ctx.platform}:{event.channel}:{event.message_id}"
+
+
 def _told(
     ctx: Context,
-    event: MessagePosted,
+    event: MessagePosted | MessageEdited,
     rule_id: str,
     step: str,
     action: str,
     text: str,
     **detail: str,
 ) -> None:
-    """Tell the author what Porch did about their message, count it towards escalation, audit it.
+    """Tell the author what Porch did about their message, count it towards escalation, audit it;
+    once per message and rule, so an edit that still breaks the rule is not answered again.
 
-    `step` names the DM's idempotency key (`moderation:{step}:{event}`), `action` the audit entry.
+    `step` names the DM's idempotency key, `action` the audit entry.
     """
-    ctx.dm(f"moderation:{step}:{event.dedupe_key}", event.member, Message(text=text))
+    key = f"moderation:{step}:{_about(ctx, event)}:{rule_id}"
+    if not ctx.dm(key, event.member, Message(text=text)):
+        return
     _remember_reminder(ctx, event.member, rule_id)
     ctx.audit(actor="porch", action=action, subject=event.member, rule=rule_id, **detail)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.core.actions import Capability, DirectMessage, Edit, Post
+from bot.core.events import MessageEdited
 from bot.playbooks.schema import ModerationPlaybook
 from bot.store.models import AuditEntry
 from bot.testing import builders
@@ -66,6 +67,20 @@ async def porch(
         database_url, config=config, playbooks={"rules": playbook(**policy)}, adapter=adapter
     ) as h:
         yield h
+
+
+def edited(member: str, message_id: str, text: str, channel: str = "#general") -> MessageEdited:
+    """`member` changed their message `message_id` to `text` (one event per edit)."""
+    like = builders.said(member, text, channel)
+    return MessageEdited(
+        platform=like.platform,
+        dedupe_key=f"{like.dedupe_key}:edit",
+        occurred_at=like.occurred_at,
+        member=member,
+        channel=channel,
+        message_id=message_id,
+        text=text,
+    )
 
 
 def dms_to(h: Harness, member: str) -> list[str]:

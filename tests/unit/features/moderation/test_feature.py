@@ -14,6 +14,7 @@ from bot.testing.builders import command, joined, picked, reacted, said
 from tests.unit.features.moderation.kit import (
     audit,
     dms_to,
+    edited,
     everything_shown_to,
     kinds,
     porch,
@@ -408,3 +409,53 @@ async def test_the_reminder_is_in_the_members_language(database_url: str) -> Non
         await h.send(said("jonas", "so ein idiot", message_id="m1"))
         [text] = dms_to(h, "jonas")
         assert "Hausregel 1, **Sei freundlich**: Geh von Gutem aus." in text
+
+
+async def test_editing_a_message_to_break_a_rule_is_caught(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "what a nice move", message_id="m1"))
+        assert kinds(h) == []
+        await h.send(edited("alice", "m1", "what an idiot move"))
+        [text] = dms_to(h, "alice")
+        assert "Be kind" in text
+        [breach] = audit(h, "moderation.breach")
+        assert (breach.detail["message"], breach.detail["edited"]) == ("m1", True)
+
+
+async def test_an_edit_that_still_breaks_the_same_rule_is_not_answered_twice(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(said("alice", "what an idiot move", message_id="m1"))
+        await h.send(edited("alice", "m1", "what an idiot move, really"))
+        await h.send(edited("alice", "m1", "idiot"))
+        assert len(dms_to(h, "alice")) == 1
+        assert len(audit(h, "moderation.reminded")) == 1
+        await h.send(edited("alice", "m1", "idiot, and the topsecret plan"))
+        [redact] = [e.action for e in h.adapter.executed if isinstance(e.action, Redact)]
+        assert redact.target.message_id == "m1"
+        assert "I removed your message" in dms_to(h, "alice")[-1]
+        await h.send(edited("alice", "m1", "topsecret topsecret"))
+        assert kinds(h).count("redact") == 1
+        assert len(dms_to(h, "alice")) == 2
+
+
+async def test_an_edit_is_not_another_message_of_a_flood(database_url: str) -> None:
+    async with porch(database_url) as h:
+        for n in range(5):
+            await h.send(said("alice", f"point number {n}", message_id=f"m{n}"))
+        for n in range(3):
+            await h.send(edited("alice", f"m{n}", f"point number {n}, corrected"))
+        assert kinds(h) == []
+        await h.send(said("alice", "one more point", message_id="m9"))
+        assert [e.detail["rule"] for e in audit(h, "moderation.breach")] == ["flood"]
+
+
+async def test_edits_in_dms_and_in_the_moderators_channel_are_not_policed(
+    database_url: str,
+) -> None:
+    async with porch(database_url) as h:
+        await h.send(edited("mo", "m1", "that idiot spammer", channel="#moderators"))
+        await h.send(edited("alice", "m2", "you idiot", channel="dm:alice"))
+        assert kinds(h) == []
+        assert audit(h) == []
