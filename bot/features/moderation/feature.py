@@ -8,6 +8,7 @@ once per playbook; the database is touched only when a rule is broken.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -32,9 +33,10 @@ from bot.core.events import (
 )
 from bot.core.ids import MemberId
 from bot.core.message import Message
-from bot.core.roles import Role, allows
+from bot.core.roles import Role, allows, ids_on_platform
 from bot.features.base import Context, Feature
 from bot.features.moderation import crisis, modlog, render
+from bot.features.moderation.checks import queue_warning
 from bot.features.moderation.decide import Decision, Facts, decide, strongest
 from bot.features.moderation.history import HistoryPolicy, MemberHistory
 from bot.features.moderation.memory import Memory, Recent
@@ -51,6 +53,8 @@ from bot.playbooks.schema import ModerationPlaybook
 from bot.playbooks.templates import pick
 from bot.store import moderation as store
 from bot.store.models import AuditEntry, OutboxItem, PromptRecord
+
+log = logging.getLogger(__name__)
 
 FEATURE = "moderation"
 MODERATORS = frozenset({Role.MODERATOR})
@@ -109,6 +113,9 @@ class Moderation(Feature):
 
     def on_start(self, ctx: Context) -> None:
         _schedule_expiry(ctx)
+        warning = queue_warning(ctx.community, ctx.platform) if _playbook(ctx) else None
+        if warning is not None:
+            log.warning("%s", warning)
 
     def on_timer(self, event: TimerFired, ctx: Context) -> None:
         if event.subject == "unmute":
@@ -141,8 +148,7 @@ class Moderation(Feature):
         not another message of a flood or a repeat); a rule the message broke before is not
         answered twice (`_carry_out` keys its effects by message and rule)."""
         edited = isinstance(event, MessageEdited)
-        channels = _channels(ctx)
-        if channels is not None and event.channel == channels.moderators:
+        if event.channel == _queue_channel(ctx):
             return
         self._memory.recent.put(
             (ctx.platform, event.message_id),
@@ -274,19 +280,27 @@ class Moderation(Feature):
     # -- the queue ----------------------------------------------------------------------------
 
     def _offer(self, ctx: Context, case: store.ModerationCase) -> None:
-        channels = _channels(ctx)
-        if channels is None or channels.moderators is None:
+        """Put the case in the moderators' channel; without one, DM it to each moderator (or,
+        without moderators, each manager) as a prompt of their own."""
+        channel = _queue_channel(ctx)
+        people = [] if channel else _queue_people(ctx)
+        if not channel and not people:
             ctx.audit(
                 actor="porch",
                 action="moderation.unqueued",
                 subject=case.author,
                 case=case.id,
-                why="no moderators channel configured",
+                why="no moderators channel, moderators or managers configured",
             )
             return
         case.prompt_id = f"moderation:case:{case.id}"
         ctx.session.add(case)
-        ctx.offer(case.prompt_id, channels.moderators, self._prompt(ctx, case), feature=FEATURE)
+        message = self._prompt(ctx, case)
+        if channel:
+            ctx.offer(case.prompt_id, channel, message, feature=FEATURE)
+        for person in people:
+            own = _dm_prompt(case, person)
+            ctx.ask(own, person, message.model_copy(update={"prompt_id": own}), feature=FEATURE)
         ctx.audit(
             actor="porch",
             action="moderation.queued",
@@ -294,6 +308,7 @@ class Moderation(Feature):
             case=case.id,
             rule=case.rule_id,
             note=case.note,
+            **({"by_dm": len(people)} if people else {}),
         )
 
     def _prompt(self, ctx: Context, case: store.ModerationCase) -> Message:
@@ -335,23 +350,33 @@ class Moderation(Feature):
         )
 
     def _edit_queue_item(self, ctx: Context, case: store.ModerationCase, message: Message) -> None:
-        channels = _channels(ctx)
-        if channels is None or channels.moderators is None or not case.prompt_id:
+        """Show the queue item anew (more reports, or closed) where it was posted. Items sent by
+        DM stay as they are; when one is closed, each recipient is told the outcome instead."""
+        channel = _queue_channel(ctx)
+        if not case.prompt_id:
             return
-        ctx.emit(
-            f"{case.prompt_id}:edit:{case.status}:{case.reporters}",
-            Edit(
-                platform=ctx.platform,
-                channel=channels.moderators,
-                target=MessageRef(effect_key=case.prompt_id),
-                message=message,
-            ),
-        )
+        if channel:
+            ctx.emit(
+                f"{case.prompt_id}:edit:{case.status}:{case.reporters}",
+                Edit(
+                    platform=ctx.platform,
+                    channel=channel,
+                    target=MessageRef(effect_key=case.prompt_id),
+                    message=message,
+                ),
+            )
+            return
+        if case.status == store.OPEN:
+            return
+        for person in _queue_people(ctx):
+            ctx.close_prompt(_dm_prompt(case, person))
+            ctx.dm(f"{case.prompt_id}:outcome:{person}", person, message)
 
     def on_prompt(
         self, event: ChoicePicked | TextAnswered, prompt: PromptRecord, ctx: Context
     ) -> None:
-        case = store.case_by_prompt(ctx.session, prompt.prompt_id)
+        case_prompt = prompt.prompt_id.partition(DM_PROMPT)[0]
+        case = store.case_by_prompt(ctx.session, case_prompt)
         if case is None or case.status != store.OPEN or not isinstance(event, ChoicePicked):
             return
         moderator = event.member
@@ -530,6 +555,28 @@ def _policed(ctx: Context, event: MessagePosted | MessageEdited) -> bool:
 def _settings(ctx: Context) -> ModerationSettings:
     found = _playbook(ctx)
     return found[1].policy if found is not None else ModerationSettings()
+
+
+DM_PROMPT = ":dm:"
+"""A queue item sent by DM is one prompt per recipient: `<case prompt>:dm:<member>`."""
+
+
+def _dm_prompt(case: store.ModerationCase, person: str) -> str:
+    return f"{case.prompt_id}{DM_PROMPT}{person}"
+
+
+def _queue_channel(ctx: Context) -> str | None:
+    channels = _channels(ctx)
+    return channels.moderators if channels is not None else None
+
+
+def _queue_people(ctx: Context) -> list[str]:
+    """Who gets queue items by DM when the community has no moderators' channel here: the
+    moderators configured for this platform, else its managers."""
+    community = ctx.community
+    return ids_on_platform(community.moderators, ctx.platform) or ids_on_platform(
+        community.managers, ctx.platform
+    )
 
 
 def _channels(ctx: Context) -> Channels | None:

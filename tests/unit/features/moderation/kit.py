@@ -56,11 +56,14 @@ async def porch(
     database_url: str,
     *,
     capabilities: frozenset[Capability] = frozenset(Capability),
-    moderators_channel: str = "#moderators",
+    moderators_channel: str | None = "#moderators",
+    moderators: tuple[str, ...] = ("mo",),
     **policy: Any,
 ) -> AsyncIterator[Harness]:
     config = builders.config(
-        builders.community(playbooks=("rules",), moderators_channel=moderators_channel)
+        builders.community(
+            playbooks=("rules",), moderators_channel=moderators_channel, moderators=moderators
+        )
     )
     adapter = MemoryAdapter(capabilities=capabilities)
     async with Harness.create(

@@ -459,3 +459,56 @@ async def test_edits_in_dms_and_in_the_moderators_channel_are_not_policed(
         await h.send(edited("alice", "m2", "you idiot", channel="dm:alice"))
         assert kinds(h) == []
         assert audit(h) == []
+
+
+def prompts_dmed(h: Any) -> dict[str, str]:
+    """Queue items sent by DM: recipient -> prompt id."""
+    return {
+        e.action.member: e.action.message.prompt_id
+        for e in h.adapter.executed
+        if e.action.kind == "dm" and e.action.message.prompt_id
+    }
+
+
+async def test_without_a_moderators_channel_each_moderator_gets_the_queue_item_by_dm(
+    database_url: str,
+) -> None:
+    async with porch(database_url, moderators_channel=None, moderators=("mo", "mia")) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        assert queue_posts(h) == []
+        prompts = prompts_dmed(h)
+        assert sorted(prompts) == ["mia", "mo"]
+        assert "try my casino" in dms_to(h, "mo")[0]
+        [queued] = audit(h, "moderation.queued")
+        assert queued.detail["by_dm"] == 2
+        await h.send(picked("mia", prompts["mia"], "remove"))
+        assert kinds(h).count("redact") == 1
+        assert "Removed by mia" in dms_to(h, "mo")[-1]
+        assert "Removed by mia" in dms_to(h, "mia")[-1]
+        await h.send(picked("mo", prompts["mo"], "dismiss"))
+        assert [e.actor for e in audit(h) if e.action == "moderation.dismissed"] == []
+        assert kinds(h).count("redact") == 1
+
+
+async def test_without_moderators_channel_or_moderators_the_managers_get_the_queue_item(
+    database_url: str,
+) -> None:
+    async with porch(database_url, moderators_channel=None, moderators=()) as h:
+        await h.send(said("alice", "try my casino", message_id="m3"))
+        prompts = prompts_dmed(h)
+        assert list(prompts) == ["dana"]
+        await h.send(picked("dana", prompts["dana"], "remind"))
+        assert "gentle note" in dms_to(h, "alice")[-1]
+        assert [e.actor for e in audit(h, "moderation.reminded")] == ["dana"]
+
+
+async def test_a_report_without_a_moderators_channel_reaches_the_moderators_by_dm(
+    database_url: str,
+) -> None:
+    async with porch(database_url, moderators_channel=None) as h:
+        await h.send(said("alice", "hmm", message_id="m5"))
+        await h.send(reacted("carol", "m5", "🚩"))
+        await h.send(reacted("dave", "m5", "🚩"))
+        [item] = [t for t in dms_to(h, "mo") if "Needs a look" in t]
+        assert "Reported by 1 member" in item
+        assert queue_edits(h) == []
