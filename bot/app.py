@@ -31,6 +31,7 @@ from bot.features.ama.feature import Ama
 from bot.features.base import Context, Feature, FeatureForms, Services
 from bot.features.builtin import Builtin
 from bot.features.engagement.feature import Engagement
+from bot.features.home import Home
 from bot.features.moderation.feature import Moderation
 from bot.features.onboarding import Onboarding
 from bot.features.rituals.feature import Rituals
@@ -51,7 +52,7 @@ INBOX_KEEP = timedelta(days=7)
 
 def default_features() -> list[Feature]:
     """Every feature Porch ships, in routing order."""
-    return [Builtin(), Onboarding(), Ama(), Engagement(), Rituals(), Moderation()]
+    return [Builtin(), Onboarding(), Ama(), Engagement(), Rituals(), Moderation(), Home()]
 
 
 async def advance(porch: Porch, clock: FakeClock, target: datetime) -> None:

@@ -34,13 +34,7 @@ from adapters.slack.inbound import InboundContext, to_event
 from adapters.slack.interactive import ANSWER_ACTION, FORM_ACTION
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import Profile, SlackOutbound
-from adapters.slack.views import (
-    CommunityCard,
-    answer_modal,
-    form_modal,
-    home_view,
-    question_of,
-)
+from adapters.slack.views import answer_modal, form_modal, question_of
 from bot.core.actions import Action, Capability, Delivered, capability_of
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
@@ -104,10 +98,9 @@ class SlackAdapter:
         mode: Literal["http", "socket"] = "http",
         api_url: str = "https://slack.com/api/",
         timeout: int = 10,
-        communities: tuple[CommunityCard, ...] = (),
         locale: str = "en",
     ) -> None:
-        """`communities` and `locale` feed the App Home and the answer modal.
+        """`locale` is for the texts of the modals the adapter opens itself.
 
         Raises ValueError for a mode without its secret: an HTTP endpoint without a signing
         secret would accept forged requests, Socket Mode cannot connect without an app token.
@@ -125,7 +118,6 @@ class SlackAdapter:
         self._mode = mode
         self._api_url = api_url
         self._timeout = timeout
-        self._communities = communities
         self._locale = locale
         self._sink: EventSink | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -166,7 +158,12 @@ class SlackAdapter:
             now = self._clock.now()
             forms = {f.id: f for f in self._forms.forms()} if self._forms else {}
             self._inbound = InboundContext(
-                self.bot_user_id, str(auth.get("bot_id") or ""), now, now, forms
+                self.bot_user_id,
+                str(auth.get("bot_id") or ""),
+                now,
+                now,
+                forms,
+                workspace_url=str(auth.get("url") or ""),
             )
             app = self._bolt_app(auth)
             self._sink = sink
@@ -243,7 +240,7 @@ class SlackAdapter:
         return True
 
     def _serve_views(self, body: dict[str, Any]) -> None:
-        """What the adapter answers itself: the "Answer" modal, forms, and the App Home tab."""
+        """What the adapter answers itself, at once: the "Answer" modal and forms' modals."""
         outbound = self._outbound
         if outbound is None:
             return
@@ -256,11 +253,6 @@ class SlackAdapter:
                     question = question_of(body.get("message"))
                     view = answer_modal(str(action.get("value", "")), question, self._locale)
                     self._spawn(outbound.open_view(str(body["trigger_id"]), view))
-        event = body.get("event") or {}
-        if event.get("type") == "app_home_opened" and event.get("tab") == "home":
-            member = str(event.get("user", ""))
-            view = home_view(member, self._communities, self._locale)
-            self._spawn(outbound.publish_home(member, view))
 
     def _accept(self, body: dict[str, Any]) -> None:
         sink, context = self._sink, self._inbound

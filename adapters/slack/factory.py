@@ -9,7 +9,6 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from adapters.slack.adapter import SlackAdapter, SlackCredentials
-from adapters.slack.views import CommunityCard
 from bot.config.schema import PorchConfig, SlackSettings
 from bot.config.settings import Settings
 from bot.core.clock import Clock
@@ -19,17 +18,11 @@ from bot.core.errors import ConfigError, Problem
 def build_slack_adapter(settings: Settings, config: PorchConfig, clock: Clock) -> SlackAdapter:
     slack = config.platforms.slack or SlackSettings()
     credentials = slack_credentials(settings, slack)
-    cards = tuple(
-        CommunityCard(c.name, c.channels["slack"].main, c.managers + c.admins)
-        for c in config.communities
-        if "slack" in c.channels
-    )
     return SlackAdapter(
         credentials=credentials,
         clock=clock,
         mode=slack.mode,
         api_url=slack.api_url,
-        communities=cards,
         locale=config.communities[0].locale,
     )
 

@@ -39,6 +39,7 @@ from bot.core.events import (
     ChoicePicked,
     CommandInvoked,
     Event,
+    HomeOpened,
     MemberJoined,
     MessageDeleted,
     MessageEdited,
@@ -73,6 +74,8 @@ class InboundContext:
     started_at: datetime
     received_at: datetime
     forms: Mapping[str, CommandForm] = field(default_factory=dict)
+    workspace_url: str = ""
+    """`https://<workspace>.slack.com/` (auth.test's `url`), for links to messages."""
 
 
 def to_event(body: Payload, ctx: InboundContext) -> Event | None:
@@ -140,6 +143,8 @@ def _from_callback(body: Payload, ctx: InboundContext) -> Event | None:
         return _from_channel_join(event, base, ctx)
     if kind == "team_join":
         return _from_team_join(body, event, base)
+    if kind == "app_home_opened" and event.get("tab") == "home":
+        return HomeOpened(**base, member=event["user"])
     return None
 
 
@@ -183,7 +188,15 @@ def _from_message(event: Payload, base: dict[str, Any], ctx: InboundContext) -> 
         is_direct=event.get("channel_type") == "im",
         thread_id=thread_ts if thread_ts and thread_ts != ts else None,
         mentions=mentioned_users(raw),
+        permalink=permalink(ctx.workspace_url, channel, ts),
     )
+
+
+def permalink(workspace_url: str, channel: str, ts: str) -> str:
+    """`https://<workspace>.slack.com/archives/<C>/p<ts without its dot>`, Slack's own link."""
+    if not workspace_url:
+        return ""
+    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
 
 def _from_edit(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:

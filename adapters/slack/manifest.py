@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.kick": ("channels:manage", "groups:write"),
     "reactions.add": ("reactions:write",),
     "pins.add": ("pins:write",),
+    "pins.remove": ("pins:write",),
     "views.open": (),
     "views.publish": (),
     "users.info": ("users:read",),

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.emoji import slack_name
 from adapters.slack.errors import from_exception
-from adapters.slack.render import Rendered, render, render_single
+from adapters.slack.render import Rendered, home_view, render, render_single
 from bot.core.actions import (
     Action,
     Delivered,
@@ -37,6 +37,7 @@ from bot.core.actions import (
     MessageRef,
     Pin,
     Post,
+    PublishHome,
     React,
     Redact,
     Unpin,
@@ -103,6 +104,9 @@ class SlackOutbound:
             return await self._ephemeral(action, ctx)
         if isinstance(action, Edit):
             return await self._edit(action)
+        if isinstance(action, PublishHome):
+            await self.publish_home(action.member, home_view(action.message))
+            return Delivered()
         return await self._act_on_message(action)
 
     # -- posting ----------------------------------------------------------------------------

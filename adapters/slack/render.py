@@ -30,6 +30,7 @@ from bot.core.message import Choice, FormOffer, Message
 Block = dict[str, Any]
 
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
 MAX_TEXT = 40_000
 MAX_FIELDS = 10
@@ -44,6 +45,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 _LINK = re.compile(r"\[([^\]]+)\]\(((?:https?|mailto):[^)\s]+)\)")
 _BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
 _MEMBER_ID = re.compile(r"(?<![\w<@])@([UW][A-Z0-9]{6,})\b")
+_CHANNEL_ID = re.compile(r"(?<![\w<@#/|])#?([CG](?=[A-Z0-9]*\d)[A-Z0-9]{8,})\b")
+"""A Slack channel id as the core writes it (`C0123ABCD` or `#C0123ABCD`): ids with a digit."""
+_CODE = re.compile(r"(`[^`\n]*`)")
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,19 @@ def to_mrkdwn(text: str) -> str:
     """The core's Markdown subset -> Slack mrkdwn.
 
     `**bold**` -> `*bold*`, `[label](url)` -> `<url|label>`, `- item` -> `• item`, a member id
-    `@U123…` -> a real mention; `&`, `<`, `>` are escaped first, as Slack requires, so text a
+    `@U123…` -> a real mention, a channel id `C0123ABCD` (the core shows channels by id) -> a
+    channel link outside code; `&`, `<`, `>` are escaped first, as Slack requires, so text a
     member typed can never smuggle in a `<!channel>` ping.
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
     text = _BOLD.sub(r"*\1*", text)
     text = _BULLET.sub(r"\1• ", text)
-    return _MEMBER_ID.sub(r"<@\1>", text)
+    text = _MEMBER_ID.sub(r"<@\1>", text)
+    return "".join(
+        part if part.startswith("`") else _CHANNEL_ID.sub(r"<#\1>", part)
+        for part in _CODE.split(text)
+    )
 
 
 def render(message: Message) -> list[Rendered]:
@@ -99,6 +108,13 @@ def render_single(message: Message) -> Rendered:
     sections = [b for b in parts[0].blocks if b.get("type") == "section" and "text" in b][:room]
     sections[-1] = _section(_shorten(sections[-1]["text"]["text"], MAX_SECTION_TEXT))
     return _rendered(sections + tail)
+
+
+def home_view(message: Message) -> dict[str, Any]:
+    """The App Home tab showing `message`: a view holds up to 100 blocks, a message 50, so the
+    parts a long message would be split into are shown one after another on the one page."""
+    blocks = [block for part in render(message) for block in part.blocks]
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
 def split_text(text: str, limit: int) -> list[str]:

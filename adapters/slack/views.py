@@ -1,13 +1,13 @@
-"""Slack views Porch opens itself: the free-text answer modal and the App Home tab. Pure builders.
+"""Slack views Porch opens itself: the free-text answer modal and forms' modals. Pure builders.
 
-The modal exists because a button can start a typed answer but not carry one: "Answer" opens it,
-and its submission comes back as a `TextAnswered` for the prompt (`private_metadata`). The App
-Home is a simple, static page: what Porch is, its commands, and for managers their communities.
+The answer modal exists because a button can start a typed answer but not carry one: "Answer"
+opens it, and its submission comes back as a `TextAnswered` for the prompt (`private_metadata`).
+A form's modal (`bot.core.forms`) comes back as the command it stands for. The App Home is the
+core's page (`PublishHome`), rendered in `render.home_view`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from adapters.slack.interactive import (
     encode_form,
 )
 from bot.core.forms import ShownForm
-from bot.core.roles import identity_matches
 from bot.i18n.catalogue import Catalogue
 
 View = dict[str, Any]
@@ -33,15 +32,6 @@ MAX_TITLE = 24
 MAX_QUESTION = 3000
 MAX_OPTION_TEXT = 75
 MAX_HINT = 150
-
-
-@dataclass(frozen=True)
-class CommunityCard:
-    """What the App Home shows of one community, and who manages it (config identity entries)."""
-
-    name: str
-    channel: str
-    managers: tuple[str, ...] = ()
 
 
 def answer_modal(prompt_id: str, question: str, locale: str = "en") -> View:
@@ -123,44 +113,5 @@ def question_of(message: dict[str, Any] | None) -> str:
     return ""
 
 
-def managed_by(member: str, cards: tuple[CommunityCard, ...]) -> tuple[CommunityCard, ...]:
-    """The communities `member` manages, by the same identity rules as the core's roles."""
-    return tuple(
-        card
-        for card in cards
-        if any(identity_matches(entry, "slack", member) for entry in card.managers)
-    )
-
-
-def home_view(member: str, cards: tuple[CommunityCard, ...], locale: str = "en") -> View:
-    """The App Home for `member`: the member page, plus the manager section if they manage any."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": _plain(TEXTS.text("slack.home_title", locale))},
-        _mrkdwn(TEXTS.text("slack.home_member", locale)),
-        _mrkdwn(TEXTS.text("slack.home_commands", locale)),
-    ]
-    managed = managed_by(member, cards)
-    if managed:
-        blocks.append({"type": "divider"})
-        blocks.append(_mrkdwn(TEXTS.text("slack.home_manager", locale)))
-        blocks.extend(
-            _mrkdwn(TEXTS.text("slack.home_community", locale, name=c.name, channel=c.channel))
-            for c in managed
-        )
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": TEXTS.text("slack.home_manager_hint", locale)}
-                ],
-            }
-        )
-    return {"type": "home", "blocks": blocks}
-
-
 def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

@@ -227,6 +227,17 @@ class ListMembers(_Action):
         return f"{self.platform}:{self.channel}"
 
 
+class PublishHome(_Action):
+    """Show `member` their home page (Slack: the App Home tab, replaced as a whole)."""
+
+    kind: Literal["publish_home"] = "publish_home"
+    member: str
+    message: Message
+
+    def rate_key(self) -> str:
+        return f"{self.platform}:home:{self.member}"
+
+
 Action = Annotated[
     Post
     | DirectMessage
@@ -242,7 +253,8 @@ Action = Annotated[
     | Ban
     | Mute
     | Unmute
-    | ListMembers,
+    | ListMembers
+    | PublishHome,
     Field(discriminator="kind"),
 ]
 """Any action; use `ACTION_ADAPTER` to (de)serialize one."""
@@ -265,6 +277,7 @@ CAPABILITY_OF: dict[str, Capability] = {
     "mute": Capability.MUTE,
     "unmute": Capability.MUTE,
     "list_members": Capability.LIST_MEMBERS,
+    "publish_home": Capability.HOME,
 }
 
 

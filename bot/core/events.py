@@ -115,6 +115,11 @@ class TextAnswered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HomeOpened(Event):
+    """A member opened Porch's home page (Slack's App Home tab): time to show them their page."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TimerFired(Event):
     """A durable timer came due; `member` is the subject's member (may be empty)."""
 

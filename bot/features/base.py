@@ -304,6 +304,14 @@ class Feature:
         that depends on state (an AMA started with `--named`); the rest keep their default."""
         return {}
 
+    def home_section(self, ctx: Context, member: str, *, manages: bool) -> str | None:
+        """This feature's part of `member`'s home page (Markdown), or None for nothing.
+
+        `manages` says the member manages or moderates `ctx.community`: add what they need to
+        see of the community at a glance. Read-only: the page is built on every visit.
+        """
+        return None
+
 
 class FeatureForms:
     """The `FormDesk` of a running Porch: the features' forms, shown with their texts and ticks.

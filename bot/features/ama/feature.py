@@ -22,7 +22,7 @@ from bot.core.events import (
 )
 from bot.core.forms import CommandForm
 from bot.core.roles import Role
-from bot.features.ama import asking, lifecycle, moderation, repo, votes
+from bot.features.ama import asking, home, lifecycle, moderation, repo, votes
 from bot.features.ama.commands import ASK_FORM, COMMANDS
 from bot.features.ama.common import FEATURE, QUESTION_KEY, require_moderation
 from bot.features.ama.later import answer_later, pick_later
@@ -114,6 +114,9 @@ class Ama(Feature):
             candidates = repo.live_for_member(ctx.session, platform=ctx.platform, member=member)
             ama = candidates[0] if len(candidates) == 1 else None
         return {"anon": not ama.named} if ama is not None else {}
+
+    def home_section(self, ctx: Context, member: str, *, manages: bool) -> str | None:
+        return home.home_section(ctx, member)
 
     def granted_roles(self, ctx: Context, member: str) -> set[Role]:
         """Hosts of this community's scheduled and live AMAs are hosts. After the end, a host

@@ -30,7 +30,7 @@ from bot.core.events import (
 from bot.core.message import Message
 from bot.core.roles import Role, allows
 from bot.features.base import Context, Feature
-from bot.features.onboarding import progress
+from bot.features.onboarding import home, progress
 from bot.features.onboarding.buddies import BuddyPool, ids_on
 from bot.features.onboarding.engine import (
     Ask,
@@ -95,6 +95,9 @@ class Onboarding(Feature):
 
     def __init__(self) -> None:
         self._programs: dict[str, tuple[OnboardingPlaybook, Program]] = {}
+
+    def home_section(self, ctx: Context, member: str, *, manages: bool) -> str | None:
+        return home.home_section(ctx, member, manages=manages)
 
     # -- events -------------------------------------------------------------------------------
 

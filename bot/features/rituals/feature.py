@@ -16,6 +16,7 @@ from bot.core.commands import CommandSpec, Kind, Param, ParsedCommand
 from bot.core.events import CommandInvoked, TimerFired
 from bot.core.message import Message
 from bot.features.base import Context, Feature
+from bot.features.rituals import home
 from bot.features.rituals.occurrences import handle_occurrence, schedule_next
 from bot.features.rituals.playbooks import ritual_playbooks
 from bot.features.rituals.reach import FEATURE, deliver_deferred
@@ -58,6 +59,9 @@ class Rituals(Feature):
             handle_occurrence(event, ctx)
         elif kind in ("dm", "group"):
             deliver_deferred(ctx, event.timer_key, event.member, event.payload)
+
+    def home_section(self, ctx: Context, member: str, *, manages: bool) -> str | None:
+        return home.home_section(ctx, member, manages=manages)
 
     def on_command(self, command: ParsedCommand, event: CommandInvoked, ctx: Context) -> None:
         name = command.spec.name

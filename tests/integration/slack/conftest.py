@@ -24,7 +24,6 @@ from starlette.applications import Starlette
 from adapters.slack.adapter import SlackAdapter, SlackCredentials
 from adapters.slack.emoji import slack_name
 from adapters.slack.manifest import EVENTS_PATH
-from adapters.slack.views import CommunityCard
 from bot.app import Porch
 from bot.config.schema import CommunityConfig
 from bot.core.clock import Clock, FakeClock, SystemClock
@@ -48,7 +47,6 @@ def make_adapter(
     mode: str = "http",
     admin_token: str | None = None,
     bot_token: str | None = None,
-    communities: tuple[CommunityCard, ...] = (),
 ) -> SlackAdapter:
     credentials = SlackCredentials(
         bot_token=bot_token or standin.bot_token,
@@ -61,7 +59,6 @@ def make_adapter(
         clock=clock or SystemClock(),
         mode="socket" if mode == "socket" else "http",
         api_url=standin.base_url,
-        communities=communities,
     )
 
 

@@ -9,8 +9,9 @@ import pytest_asyncio
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.render import render
-from adapters.slack.views import CommunityCard
-from bot.core.events import TextAnswered
+from bot.core.actions import PublishHome
+from bot.core.adapter import DeliveryContext
+from bot.core.events import HomeOpened, TextAnswered
 from bot.core.message import Message
 from bot.testing.contract import Sink
 from tests.integration.slack.conftest import asgi_client, deliver, make_adapter
@@ -20,8 +21,7 @@ from tests.standins.slack_inbound import SlackInbound, button_action
 
 @pytest_asyncio.fixture
 async def adapter(slack_api: SlackStandIn) -> AsyncIterator[SlackAdapter]:
-    card = CommunityCard("Excel Explained", slack_api.general_id, (f"slack:{slack_api.owner.id}",))
-    built = make_adapter(slack_api, communities=(card,))
+    built = make_adapter(slack_api)
     yield built
     await built.stop()
 
@@ -69,29 +69,20 @@ async def test_the_answer_button_opens_a_modal_whose_submission_answers_the_prom
     )
 
 
-async def test_a_manager_opening_app_home_sees_their_communities(
+async def test_opening_app_home_is_an_event_and_publish_home_fills_the_tab(
     adapter: SlackAdapter, slack_api: SlackStandIn, inbound: SlackInbound
 ) -> None:
-    await adapter.start(Sink())
+    sink = Sink()
+    await adapter.start(sink)
     dm, _ = slack_api.workspace.open_dm([slack_api.bot_user_id, slack_api.owner.id])
     opened = inbound.app_home_opened(slack_api.owner.id, channel=dm.id)
     async with asgi_client(adapter) as http:
         assert (await deliver(http, inbound.events_request(opened))).status_code == 200
-        await slack_api.wait_for_call("views.publish")
-    home = json.dumps(slack_api.workspace.home_views[slack_api.owner.id]["blocks"])
-    assert "Excel Explained" in home and f"<#{slack_api.general_id}>" in home
-
-
-async def test_a_member_opening_app_home_sees_the_member_page_only(
-    adapter: SlackAdapter, slack_api: SlackStandIn, inbound: SlackInbound
-) -> None:
-    await adapter.start(Sink())
-    member = slack_api.workspace.add_user("erin")
-    dm, _ = slack_api.workspace.open_dm([slack_api.bot_user_id, member.id])
-    async with asgi_client(adapter) as http:
-        await deliver(
-            http, inbound.events_request(inbound.app_home_opened(member.id, channel=dm.id))
-        )
-        await slack_api.wait_for_call("views.publish")
-    home = json.dumps(slack_api.workspace.home_views[member.id]["blocks"])
-    assert "/porch help" in home and "Excel Explained" not in home
+    event = await sink.wait_for(HomeOpened, within=5)
+    assert event.member == slack_api.owner.id
+    assert not slack_api.calls_to("views.publish")
+    page = Message(text="**Porch in Excel Explained**\n\n" + "- a line\n" * 3000)
+    action = PublishHome(platform="slack", member=slack_api.owner.id, message=page)
+    await adapter.execute(action, DeliveryContext(key="home:1", outbox_id=1))
+    home = slack_api.workspace.home_views[slack_api.owner.id]
+    assert "Excel Explained" in json.dumps(home["blocks"]) and len(home["blocks"]) <= 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.slack.emoji import from_slack, slack_name
-from adapters.slack.interactive import decode_choice
+from adapters.slack.interactive import FORM_ACTION, decode_choice
 from adapters.slack.render import (
     MAX_BLOCKS,
     MAX_SECTION_TEXT,
@@ -15,7 +15,7 @@ from adapters.slack.render import (
     split_text,
     to_mrkdwn,
 )
-from bot.core.message import Choice, Field, Message
+from bot.core.message import Choice, Field, FormOffer, Message
 
 
 @pytest.mark.parametrize(
@@ -108,3 +108,19 @@ def test_a_prompt_that_expects_text_gets_an_answer_button() -> None:
     [part] = render(Message(text="Tell us about you", prompt_id="intro:1", expects_text=True))
     button = part.blocks[-1]["elements"][0]
     assert (button["action_id"], button["value"]) == ("porch_answer", "intro:1")
+
+
+def test_channel_ids_become_channel_links_except_in_code_and_urls() -> None:
+    assert to_mrkdwn("No AMA is live in C0123ABCD.") == "No AMA is live in <#C0123ABCD>."
+    assert to_mrkdwn("See #G0123ABCD") == "See <#G0123ABCD>"
+    assert to_mrkdwn("`/ama ask --channel C0123ABCD`") == "`/ama ask --channel C0123ABCD`"
+    assert to_mrkdwn("CONTRIBUTING and CHANNELS") == "CONTRIBUTING and CHANNELS"
+    assert to_mrkdwn("[log](https://x.org/C0123ABCD)") == "<https://x.org/C0123ABCD|log>"
+
+
+def test_a_message_that_offers_a_form_gets_a_button_that_opens_it() -> None:
+    offer = FormOffer(form="ama.ask", label="✋ Ask a question")
+    [part] = render(Message(text="**AMA: Roadmap**", form=offer))
+    [button] = part.blocks[-1]["elements"]
+    assert button["action_id"] == FORM_ACTION and button["value"] == "ama.ask"
+    assert "Ask a question" in part.text

@@ -1,10 +1,13 @@
-"""The answer modal and the App Home, built within Slack's view limits."""
+"""The answer modal and forms' modals, built within Slack's view limits."""
 
 from __future__ import annotations
 
-from adapters.slack.views import CommunityCard, answer_modal, home_view, managed_by, question_of
+from dataclasses import replace
 
-CARD = CommunityCard("Excel Explained", "C0EXCEL01", ("slack:U0DANA001", "lee"))
+from adapters.slack.interactive import FORM_BOXES_BLOCK, FORM_TEXT_BLOCK, decode_form
+from adapters.slack.views import answer_modal, form_modal, question_of
+from bot.core.forms import ShownCheckbox, ShownForm
+from bot.features.ama.commands import ASK_FORM
 
 
 def test_the_answer_modal_carries_its_prompt_and_fits_slacks_title_limit() -> None:
@@ -15,17 +18,24 @@ def test_the_answer_modal_carries_its_prompt_and_fits_slacks_title_limit() -> No
         assert view["blocks"][-1]["type"] == "input"
 
 
-def test_managers_are_recognized_by_the_cores_identity_rules() -> None:
-    assert managed_by("U0DANA001", (CARD,)) == (CARD,)
-    assert managed_by("lee", (CARD,)) == (CARD,)
-    assert managed_by("U0OTHER01", (CARD,)) == ()
-
-
-def test_the_home_shows_the_manager_section_only_to_managers() -> None:
-    member = home_view("U0OTHER01", (CARD,))
-    manager = home_view("U0DANA001", (CARD,), "de")
-    assert all(b["type"] != "divider" for b in member["blocks"])
-    assert any("<#C0EXCEL01>" in str(b) for b in manager["blocks"])
+def test_a_form_modal_ticks_its_boxes_as_the_core_says_and_names_form_and_channel() -> None:
+    shown = ShownForm(
+        form=ASK_FORM,
+        title="Ask a question",
+        text_label="Your question",
+        submit="Ask",
+        checkboxes=(ShownCheckbox("anon", "Ask anonymously " + "x" * 100, ticked=True),),
+    )
+    view = form_modal(shown, "C0GENERAL", "de")
+    assert decode_form(view["private_metadata"]) == ("ama.ask", "C0GENERAL")
+    [text, boxes] = view["blocks"]
+    assert text["block_id"] == FORM_TEXT_BLOCK and boxes["block_id"] == FORM_BOXES_BLOCK
+    assert boxes["optional"] is True and boxes["label"]["text"] == "Optionen"
+    [option] = boxes["element"]["options"]
+    assert option["value"] == "anon" and len(option["text"]["text"]) <= 75
+    assert boxes["element"]["initial_options"] == [option]
+    unticked = form_modal(replace(shown, checkboxes=(ShownCheckbox("anon", "A", False),)), "D1")
+    assert "initial_options" not in unticked["blocks"][1]["element"]
 
 
 def test_the_question_is_the_prompts_first_section() -> None:
