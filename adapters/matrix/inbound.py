@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from bot.core.events import (
     CommandInvoked,
@@ -177,7 +178,15 @@ def _message(
         reply_to=reply_to,
         mentions=_mentions(content, text),
         display_name=name,
+        permalink=permalink(room.room_id, raw["event_id"]),
     )
+
+
+def permalink(room_id: str, event_id: str) -> str:
+    """A matrix.to link to an event, ids escaped as matrix.to wants, routed via the room's server."""
+    server = room_id.partition(":")[2]
+    via = f"?via={server}" if server else ""
+    return f"https://matrix.to/#/{quote(room_id, safe='')}/{quote(event_id, safe='')}{via}"
 
 
 def _edit(

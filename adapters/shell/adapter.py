@@ -138,6 +138,7 @@ class ShellAdapter:
                 message_id=ref,
                 is_direct=d.verb == "dm",
                 display_name=d.user,
+                permalink=ref,
             )
         if d.verb == "click":
             return self._click(d, base)

@@ -58,6 +58,9 @@ class MessagePosted(Event):
     reply_to: str | None = None
     mentions: tuple[str, ...] = ()
     display_name: str = ""
+    permalink: str = ""
+    """A link that opens the message for a person (Matrix `https://matrix.to/#/...`, Slack
+    `https://<workspace>.slack.com/archives/...`, the terminal chat's `m12`); "" if unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -54,6 +54,8 @@ class ModerationCase(SQLModel, table=True):
     note: str = Field(default="", max_length=32)
     """Why it is in the queue rather than handled: `escalated`, `capped`, `no_permission`."""
     excerpt: str | None = Field(default=None, max_length=300)
+    permalink: str = Field(default="", max_length=500)
+    """A link that opens the message for moderators ("" when the platform gave none)."""
     status: str = Field(default=OPEN, max_length=12)
     reporters: int = 0
     prompt_id: str = Field(default="", max_length=255, index=True)

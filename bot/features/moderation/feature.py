@@ -150,9 +150,10 @@ class Moderation(Feature):
         edited = isinstance(event, MessageEdited)
         if event.channel == _queue_channel(ctx):
             return
+        link = _permalink(event) or self._permalink_of(ctx, event.message_id)
         self._memory.recent.put(
             (ctx.platform, event.message_id),
-            Recent(event.member, excerpt(event.text, (0, 0))),
+            Recent(event.member, excerpt(event.text, (0, 0)), link),
         )
         plan = self._plan(ctx)
         if plan is None:
@@ -193,6 +194,11 @@ class Moderation(Feature):
         chosen = strongest(decisions)
         if chosen is not None:
             self._carry_out(ctx, event, chosen, playbook)
+
+    def _permalink_of(self, ctx: Context, message_id: str) -> str:
+        """The link of a message seen lately (an edit carries none of its own)."""
+        recent = self._memory.recent.get((ctx.platform, message_id))
+        return recent.permalink if recent is not None else ""
 
     def _plan(self, ctx: Context) -> tuple[ModerationPlaybook, RuleSet, HistoryPolicy] | None:
         """The community's rules (crisis-tightened when crisis mode is on), built once each."""
@@ -273,6 +279,7 @@ class Moderation(Feature):
                 reason=breach.reason,
                 note=decision.note,
                 excerpt=breach.excerpt,
+                permalink=_permalink(event) or self._permalink_of(ctx, event.message_id),
             )
             if created:
                 self._offer(ctx, case)
@@ -341,6 +348,7 @@ class Moderation(Feature):
             reason=case.reason,
             channel=case.channel,
             message_id=case.message_id,
+            permalink=case.permalink,
             author_name=ctx.name_of(case.author) if case.author else None,
             excerpt=case.excerpt,
             house_rule=rule,
@@ -486,6 +494,7 @@ class Moderation(Feature):
             source=store.REPORT,
             reason="report",
             excerpt=recent.excerpt if recent is not None else None,
+            permalink=recent.permalink if recent is not None else "",
         )
         if not store.add_report(ctx.session, case=case, reporter=reporter, now=ctx.now):
             return False
@@ -793,6 +802,10 @@ def _tell_author(
         rule=rule,
     )
     ctx.dm(f"{case.prompt_id}:{suffix}", case.author, Message(text=text))
+
+
+def _permalink(event: MessagePosted | MessageEdited) -> str:
+    return event.permalink if isinstance(event, MessagePosted) else ""
 
 
 def _about(ctx: Context, event: MessagePosted | MessageEdited) -> str:

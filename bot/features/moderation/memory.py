@@ -51,6 +51,7 @@ class Bounded(Generic[K, V]):
 class Recent:
     author: str
     excerpt: str
+    permalink: str = ""
 
 
 HistoryKey = tuple[str, str, str]

@@ -45,6 +45,8 @@ class CaseView:
     reporters: int = 0
     note: Note = ""
     note_params: dict[str, int] = field(default_factory=dict)
+    permalink: str = ""
+    """A link that opens the message; shown instead of its id when it is a web link."""
 
 
 def why(say: Say, reason: str) -> str:
@@ -114,19 +116,7 @@ def queue_text(say: Say, case: CaseView) -> str:
             )
         else:
             lines.append(say("moderation.queue_rule_plain", rule=case.rule_id, reason=reason))
-    if case.author_name:
-        lines.append(
-            say(
-                "moderation.queue_where",
-                author=case.author_name,
-                channel=case.channel,
-                message=case.message_id,
-            )
-        )
-    else:
-        lines.append(
-            say("moderation.queue_where_unknown", channel=case.channel, message=case.message_id)
-        )
+    lines.append(_where(say, case))
     if case.excerpt:
         lines.append(say("moderation.queue_excerpt", excerpt=defuse(case.excerpt)))
     else:
@@ -136,6 +126,19 @@ def queue_text(say: Say, case: CaseView) -> str:
     if case.note:
         lines.append(say(f"moderation.note.{case.note}", **case.note_params))
     return "\n".join(lines)
+
+
+def _where(say: Say, case: CaseView) -> str:
+    """Who wrote it and where, with a link to the message where the platform gave one."""
+    linked = case.permalink.startswith(("https://", "http://"))
+    key = "moderation.queue_where" + ("" if case.author_name else "_unknown")
+    return say(
+        key + ("_link" if linked else ""),
+        author=case.author_name,
+        channel=case.channel,
+        message=case.permalink or case.message_id,
+        link=case.permalink,
+    )
 
 
 def queue_prompt(

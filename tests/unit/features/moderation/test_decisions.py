@@ -13,7 +13,13 @@ from bot.features.moderation.decide import Decision, Facts, decide, priority, st
 from bot.features.moderation.history import MemberHistory
 from bot.features.moderation.memory import Bounded
 from bot.features.moderation.modlog import chat_fields, csv_text, table_text
-from bot.features.moderation.render import CaseView, HouseRuleText, queue_prompt, reminder
+from bot.features.moderation.render import (
+    CaseView,
+    HouseRuleText,
+    queue_prompt,
+    queue_text,
+    reminder,
+)
 from bot.features.moderation.rules import (
     Breach,
     FloodRule,
@@ -165,6 +171,18 @@ def test_a_queue_item_offers_mute_for_the_configured_minutes_where_the_platform_
         "mute",
         "Für 20 Minuten stummschalten",
     )
+
+
+def test_a_queue_item_links_to_the_message_instead_of_naming_its_id() -> None:
+    link = "https://acme.slack.com/archives/C1/p1700000000000100"
+    case = CaseView(
+        "spam", "keyword", "#general", "1700000000.000100", "alice", "buy", permalink=link
+    )
+    text = queue_prompt(say_in("en"), case, prompt_id="p", can_kick=False, mute_minutes=None).text
+    assert f"By **alice** in #general: [open the message]({link})" in text
+    assert "1700000000.000100" not in text
+    unknown = CaseView("", "report", "#general", "x", None, None, permalink=link)
+    assert f"In #general: [Nachricht öffnen]({link}); wer" in queue_text(say_in("de"), unknown)
 
 
 def test_a_queue_item_for_an_unknown_author_offers_no_remind_mute_or_kick() -> None:

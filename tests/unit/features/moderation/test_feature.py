@@ -512,3 +512,21 @@ async def test_a_report_without_a_moderators_channel_reaches_the_moderators_by_d
         [item] = [t for t in dms_to(h, "mo") if "Needs a look" in t]
         assert "Reported by 1 member" in item
         assert queue_edits(h) == []
+
+
+async def test_the_queue_item_links_to_the_flagged_message(database_url: str) -> None:
+    link = "https://matrix.to/#/%21r%3Ahs/%24m3"
+    async with porch(database_url) as h:
+        await h.send(said("alice", "try my casino", message_id="$m3", permalink=link))
+        [post] = queue_posts(h)
+        assert f"[open the message]({link})" in post.message.text
+        assert "$m3" not in post.message.text
+        await h.send(said("bob", "hmm", message_id="$m4", permalink=link + "4"))
+        await h.send(reacted("carol", "$m4", "🚩"))
+        assert f"[open the message]({link}4)" in queue_posts(h)[-1].message.text
+        with h.store.transaction() as session:
+            links = [c.permalink for c in session.exec(store.select(store.ModerationCase))]
+        assert sorted(links) == [link, link + "4"]
+        assert post.message.prompt_id
+        await h.send(picked("mo", post.message.prompt_id, "dismiss"))
+        assert f"[open the message]({link})" in queue_edits(h)[-1].message.text
