@@ -27,6 +27,7 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberRolesChanged,
     MessagePosted,
     ReactionAdded,
     TextAnswered,
@@ -308,6 +309,9 @@ def _track_member(ctx: Context, event: Event) -> None:
             record.left_at = ctx.now
             ctx.session.add(record)
         return
+    if isinstance(event, MemberRolesChanged):
+        _track_platform_roles(ctx, event)
+        return
     if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked):
         return
     record = ctx.member(event.member)
@@ -338,6 +342,20 @@ def _track_member(ctx: Context, event: Event) -> None:
             record.first_posted_at = record.first_posted_at or ctx.now
             record.last_active_at = ctx.now
             ctx.session.add(record)
+
+
+def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
+    """Store the roles the platform grants; a member with a role gets a record if they had none."""
+    roles = ",".join(sorted(event.roles))
+    record = ctx.member(event.member)
+    if record is None and roles:
+        known = {"platform": event.platform, "user_id": event.member, "display_name": event.member}
+        facts = {"community": ctx.community.id, "platform_roles": roles, "joined_at": ctx.now}
+        insert_ignore(ctx.session, MemberRecord, {**known, **facts})
+        ctx.forget_member(event.member)
+    elif record is not None and record.platform_roles != roles:
+        record.platform_roles = roles
+        ctx.session.add(record)
 
 
 def _stale_activity(record: MemberRecord, now: datetime) -> bool:

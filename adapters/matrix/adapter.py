@@ -28,15 +28,18 @@ from typing import Any
 import aiohttp
 import nio
 
-from adapters.matrix import moderation, power, render
+from adapters.matrix import power, render
 from adapters.matrix.errors import call
 from adapters.matrix.inbound import (
     InboundRules,
     RoomView,
+    creators_of,
     previous_membership,
     reaction_of,
+    roles_from_power_levels,
     to_event,
 )
+from adapters.matrix.members import report_members
 from adapters.matrix.state import MatrixState
 from bot.core.actions import (
     Action,
@@ -48,6 +51,7 @@ from bot.core.actions import (
     GroupMessage,
     Invite,
     Kick,
+    ListMembers,
     MessageRef,
     Pin,
     Post,
@@ -57,7 +61,7 @@ from bot.core.actions import (
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
 from bot.core.errors import AuthFailed, PlatformError, PorchError, Transient, Unsupported
-from bot.core.events import Event
+from bot.core.events import Event, MemberRolesChanged
 from bot.core.message import Message
 
 log = logging.getLogger(__name__)
@@ -76,7 +80,7 @@ CAPABILITIES = frozenset(
         Capability.KICK,
         Capability.BAN,
         Capability.PIN,
-        Capability.MUTE,
+        Capability.LIST_MEMBERS,
     }
 )
 """What Matrix really has. No ephemeral messages, modals or home tabs: the core degrades those."""
@@ -90,6 +94,9 @@ rooms. Staying inside it means Porch rarely sees a 429; an operator who exempts 
 
 EXEMPT_BUDGET = RateBudget(per_second=20, burst=50, per_channel_per_second=5, per_channel_burst=20)
 """A polite pace for a bot the homeserver admin exempted from `rc_message`."""
+
+DEFAULT_POWER_ROLES: Mapping[str, int] = {"moderator": 50, "manager": 100}
+"""Element's Moderator and Admin levels, as Porch roles (`platforms.matrix.power_roles`)."""
 
 SYNC_TIMEOUT_MS = 30_000
 SYNC_RETRY_CAP = 60.0
@@ -126,11 +133,14 @@ class MatrixAdapter:
         clock: Clock,
         rooms: Iterable[str],
         trusted_inviters: Iterable[str] = (),
+        role_rooms: Iterable[str] = (),
+        power_roles: Mapping[str, int] = DEFAULT_POWER_ROLES,
         command_prefix: str = "!",
         command_roots: tuple[str, ...] = ("porch", "ama"),
         device_name: str = "Porch",
         encryption: bool = True,
         encrypt_new_dms: bool = True,
+        require_encrypted_dms: bool = False,
         rate_budget: RateBudget = SYNAPSE_DEFAULT_BUDGET,
     ) -> None:
         if not (login.access_token or login.password):
@@ -145,6 +155,9 @@ class MatrixAdapter:
         """The configured communities' rooms: invites to these are accepted."""
         self.trusted_inviters = frozenset(trusted_inviters)
         """Users whose invites are accepted to any room (`platforms.matrix.invited_by`)."""
+        self.role_rooms = frozenset(role_rooms)
+        """The communities' main rooms: their power levels are the members' Porch roles."""
+        self.power_roles = dict(power_roles)
         self._login = login
         self._clock = clock
         self._prefix = command_prefix
@@ -152,6 +165,7 @@ class MatrixAdapter:
         self._device_name = device_name
         self._encryption = encryption
         self._encrypt_new_dms = encrypt_new_dms
+        self._require_encrypted_dms = require_encrypted_dms
         self._client: nio.AsyncClient | None = None
         self._state = MatrixState()
         self._sink: EventSink | None = None
@@ -160,6 +174,8 @@ class MatrixAdapter:
         self._m_direct: dict[str, list[str]] = {}
         self._reactions: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._invites_seen: set[str] = set()
+        self._creators: dict[str, tuple[str, ...]] = {}
+        """Room id -> the creators who outrank every power level (room version 12 on)."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -315,9 +331,12 @@ class MatrixAdapter:
         """Handle one sync batch, then remember its token (only then: a crash re-reads it)."""
         self._note_direct(response.account_data_events)
         await self._answer_invites(response.rooms.invite)
-        if handle_timeline:
-            for room_id, info in response.rooms.join.items():
+        for room_id, info in response.rooms.join.items():
+            await self._report_roles(room_id, info.state)
+            if handle_timeline:
                 await self._handle_timeline(room_id, info.timeline.events)
+            else:
+                await self._report_roles(room_id, info.timeline.events)
         self._state.next_batch = response.next_batch
         self._state.save(self.data_dir)
         self._synced.set()
@@ -330,17 +349,36 @@ class MatrixAdapter:
             command_roots=self._roots,
             not_before_ms=self._state.not_before_ms,
         )
+        refused = self._refuses_unencrypted(room_id)
         for event in _after_own_join(events, self.user_id):
             raw = getattr(event, "source", None)
-            if not isinstance(raw, Mapping):
+            if not isinstance(raw, Mapping) or (refused and raw.get("type") != "m.room.member"):
                 continue
             if isinstance(event, nio.MegolmEvent):
                 log.warning("could not decrypt %s in %s (no room key yet)", event.event_id, room_id)
                 continue
             self._remember_reaction(raw)
+            for changed in self._roles_in(room_id, raw):
+                await self._deliver(changed, raw)
             normalized = to_event(raw, self._room_view(room_id, raw.get("sender")), rules)
             if normalized is not None and self._sink is not None:
                 await self._deliver(normalized, raw)
+
+    async def _report_roles(self, room_id: str, events: Iterable[Any]) -> None:
+        """The roles that power levels in a community's main room grant (state or history)."""
+        raws = [raw for e in events if isinstance(raw := getattr(e, "source", None), Mapping)]
+        for raw in raws:
+            if creators := creators_of(raw):
+                self._creators[room_id] = creators
+        for raw in raws:
+            for changed in self._roles_in(room_id, raw):
+                await self._deliver(changed, raw)
+
+    def _roles_in(self, room_id: str, raw: Mapping[str, Any]) -> list[MemberRolesChanged]:
+        if room_id not in self.role_rooms or self._sink is None:
+            return []
+        creators = self._creators.get(room_id, ())
+        return roles_from_power_levels(raw, room_id, self.power_roles, self.user_id, creators)
 
     async def _deliver(self, event: Event, raw: Mapping[str, Any]) -> None:
         """Hand one event to Porch. If Porch cannot take it (its database is down), the batch is
@@ -375,6 +413,13 @@ class MatrixAdapter:
             self._reactions[str(raw.get("event_id"))] = found
             while len(self._reactions) > _REACTIONS_KEPT:
                 self._reactions.popitem(last=False)
+
+    def _refuses_unencrypted(self, room_id: str) -> bool:
+        """With `require_encrypted_dms`, what members write in an unencrypted DM is ignored."""
+        if not self._require_encrypted_dms or not self.is_direct_room(room_id):
+            return False
+        room = self.client.rooms.get(room_id)
+        return room is None or not room.encrypted
 
     def is_direct_room(self, room_id: str) -> bool:
         """A room outside the communities that Porch shares with exactly one other person."""
@@ -461,9 +506,11 @@ class MatrixAdapter:
         if isinstance(action, Ban):
             await self.ban(action.channel, action.member, action.reason)
             return Delivered(channel=action.channel)
-        if isinstance(action, moderation.ModerationAction):
-            levels = self._power_levels(action.channel)
-            return await moderation.carry_out(self.client, self.user_id, action, levels)
+        if isinstance(action, ListMembers):
+            if self._sink is None:
+                raise Transient("the Matrix adapter is not started")
+            now = self._clock.now()
+            return await report_members(self.client, self.user_id, action, ctx, self._sink, now)
         raise Unsupported(self.platform, action.kind)
 
     async def _post(self, action: Post, ctx: DeliveryContext) -> Delivered:
@@ -649,7 +696,10 @@ class MatrixAdapter:
             if room_id not in self.rooms
             and set(room.users) | set(room.invited_users) == {self.user_id, member}
         ]
-        return [r for r in dict.fromkeys([*known, *sorted(found)]) if r]
+        candidates = [r for r in dict.fromkeys([*known, *sorted(found)]) if r]
+        if self._require_encrypted_dms:
+            return [r for r in candidates if not self._refuses_unencrypted(r)]
+        return candidates
 
     def _shared_with(self, room_id: str, member: str) -> bool:
         room = self.client.rooms.get(room_id)

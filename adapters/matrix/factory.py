@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from adapters.matrix.adapter import MatrixAdapter, MatrixLogin
-from bot.config.schema import PorchConfig
+from bot.config.schema import MatrixRateLimit, PorchConfig
 from bot.config.settings import Settings
+from bot.core.adapter import RateBudget
 from bot.core.clock import Clock
 from bot.core.errors import ConfigError, Problem
 
@@ -37,6 +38,15 @@ def build_matrix_adapter(settings: Settings, config: PorchConfig, clock: Clock) 
         if (channels := community.channels.get("matrix")) is not None
         for room in channels.all()
     }
+    main_rooms = {
+        channels.main
+        for community in config.communities
+        if (channels := community.channels.get("matrix")) is not None
+    }
+    levels = matrix.power_roles
+    power_roles = {"moderator": levels.moderator, "manager": levels.manager}
+    if levels.admin is not None:
+        power_roles["admin"] = levels.admin
     return MatrixAdapter(
         homeserver=matrix.homeserver,
         user_id=matrix.user_id,
@@ -48,6 +58,23 @@ def build_matrix_adapter(settings: Settings, config: PorchConfig, clock: Clock) 
         clock=clock,
         rooms=rooms,
         trusted_inviters=matrix.invited_by,
+        role_rooms=main_rooms,
+        power_roles=power_roles,
         command_prefix=matrix.command_prefix,
         device_name=matrix.device_name,
+        encryption=matrix.encryption.enabled,
+        encrypt_new_dms=matrix.encryption.encrypt_new_dms,
+        require_encrypted_dms=matrix.encryption.require_encrypted_dms,
+        rate_budget=rate_budget(matrix.rate_limit),
+    )
+
+
+def rate_budget(limit: MatrixRateLimit) -> RateBudget:
+    """The Deliverer's budget for Matrix; a room's share defaults to the account's whole budget,
+    because Synapse counts `rc_message` per sender, not per room."""
+    return RateBudget(
+        per_second=limit.per_second,
+        burst=limit.burst,
+        per_channel_per_second=limit.per_room_per_second or limit.per_second,
+        per_channel_burst=limit.per_room_burst or limit.burst,
     )

@@ -9,17 +9,19 @@ a display-name change, a notice) becomes `None` here, before the Inbox sees it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from adapters.matrix.power import roles_at
 from bot.core.events import (
     CommandInvoked,
     Event,
     MemberJoined,
     MemberLeft,
+    MemberRolesChanged,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -28,6 +30,8 @@ from bot.core.events import (
 )
 
 PLATFORM = "matrix"
+PRIVILEGED_CREATORS_SINCE = 12
+"""The room version from which creators outrank every power level (MSC4289)."""
 TEXT_TYPES = ("m.text", "m.notice", "m.emote")
 _KEYCAP = "\u20e3"
 _VS16 = "\ufe0f"
@@ -289,3 +293,78 @@ def _redaction(raw: Mapping[str, Any], content: Mapping[str, Any], room: RoomVie
             **_base(raw, raw["sender"]), channel=room.room_id, message_id=target, emoji=emoji
         )
     return MessageDeleted(**_base(raw, raw["sender"]), channel=room.room_id, message_id=redacts)
+
+
+# -- power levels as roles -----------------------------------------------------------------
+
+
+def roles_from_power_levels(
+    raw: Mapping[str, Any],
+    room_id: str,
+    thresholds: Mapping[str, int],
+    own_user_id: str,
+    creators: Collection[str] = (),
+) -> list[MemberRolesChanged]:
+    """The roles of every member a power-levels event names, now or before it (so a member
+    dropped from the list loses their role), and of the room's `creators`, who outrank every
+    level. Keyed by the event and member, so reading the same state again (every start) is
+    dropped by the Inbox, and only a new event changes roles."""
+    if raw.get("type") != "m.room.power_levels" or raw.get("state_key") != "":
+        return []
+    event_id, content = raw.get("event_id"), raw.get("content")
+    if not isinstance(event_id, str) or not isinstance(content, Mapping):
+        return []
+    unsigned = raw.get("unsigned")
+    before = unsigned.get("prev_content") if isinstance(unsigned, Mapping) else None
+    levels = _user_levels(content)
+    named = [*creators, *levels, *_user_levels(before if isinstance(before, Mapping) else {})]
+    levels.update(dict.fromkeys(creators, max([0, *thresholds.values()])))
+    default = _int(content.get("users_default"), 0)
+    return [
+        MemberRolesChanged(
+            platform=PLATFORM,
+            dedupe_key=f"{PLATFORM}:roles:{event_id}:{user}",
+            occurred_at=occurred_at(raw),
+            member=user,
+            channel=room_id,
+            roles=roles_at(levels.get(user, default), thresholds),
+        )
+        for user in dict.fromkeys(named)
+        if user != own_user_id
+    ]
+
+
+def creators_of(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The users a room's `m.room.create` event makes its creators, when the room version gives
+    creators more power than any level (version 12 on): they are not in the power levels' list.
+    Empty for older rooms, where the creator is listed with 100 like anybody else."""
+    content = raw.get("content")
+    sender = raw.get("sender")
+    if raw.get("type") != "m.room.create" or not isinstance(content, Mapping):
+        return ()
+    version = content.get("room_version", "1")
+    if not isinstance(sender, str) or not (isinstance(version, str) and version.isdigit()):
+        return ()
+    if int(version) < PRIVILEGED_CREATORS_SINCE:
+        return ()
+    more = content.get("additional_creators")
+    extra = [u for u in more if isinstance(u, str)] if isinstance(more, list) else []
+    return tuple(dict.fromkeys([sender, *extra]))
+
+
+def _user_levels(content: Mapping[str, Any]) -> dict[str, int]:
+    users = content.get("users")
+    if not isinstance(users, Mapping):
+        return {}
+    return {u: _int(level, 0) for u, level in users.items() if isinstance(u, str)}
+
+
+def _int(value: object, default: int) -> int:
+    """Power levels are integers, but older rooms may carry them as strings."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return default

@@ -7,7 +7,7 @@ manager looking at a dead-lettered action) has to change exactly that.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import nio
 
@@ -56,3 +56,8 @@ def insufficient(needed: int, room_id: str, what: str) -> PlatformError:
     return PlatformError(
         "insufficient_power", f"Porch needs power level {needed} in {room_id} to {what}"
     )
+
+
+def roles_at(level: int, thresholds: Mapping[str, int]) -> tuple[str, ...]:
+    """The Porch roles (sorted) whose threshold `level` reaches, e.g. 50 -> ("moderator",)."""
+    return tuple(sorted(role for role, needed in thresholds.items() if level >= needed))

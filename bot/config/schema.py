@@ -66,6 +66,49 @@ class CommunityConfig(_Strict):
         return value
 
 
+class MatrixPowerRoles(_Strict):
+    """The power level in a community's main room from which a member has a Porch role."""
+
+    moderator: int = Field(50, ge=0)
+    manager: int = Field(100, ge=0)
+    admin: int | None = Field(None, ge=0)
+    """None: no power level makes a Porch admin (admins come from the configuration)."""
+
+
+class MatrixRateLimit(_Strict):
+    """How fast Porch sends to Matrix. The defaults are Synapse's own `rc_message` (0.2 events
+    per second, burst 10, counted per sender across all rooms); raise them once the homeserver
+    admin has exempted the bot (docs/matrix.md, "Rate limits")."""
+
+    per_second: float = Field(0.2, gt=0)
+    burst: int = Field(10, ge=1)
+    per_room_per_second: float | None = Field(None, gt=0)
+    """None: the same as `per_second`."""
+    per_room_burst: int | None = Field(None, ge=1)
+    """None: the same as `burst`."""
+
+
+class MatrixEncryption(_Strict):
+    """End-to-end encryption (docs/matrix.md, "Encryption")."""
+
+    enabled: bool = True
+    """False: no crypto store, and Porch can neither read nor write in encrypted rooms."""
+    encrypt_new_dms: bool = True
+    """The DM and group rooms Porch opens itself are encrypted (only when `enabled`)."""
+    require_encrypted_dms: bool = False
+    """Porch never DMs into an unencrypted room: it opens an encrypted one instead, and it
+    ignores what members write in unencrypted DMs."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MatrixEncryption:
+        for wanted in ("encrypt_new_dms", "require_encrypted_dms"):
+            if not self.enabled and getattr(self, wanted) and wanted in self.model_fields_set:
+                raise ValueError(f"{wanted}: true needs enabled: true")
+        if self.require_encrypted_dms and not self.encrypt_new_dms:
+            raise ValueError("require_encrypted_dms: true needs encrypt_new_dms: true")
+        return self
+
+
 class MatrixSettings(_Strict):
     homeserver: str
     user_id: str
@@ -73,6 +116,9 @@ class MatrixSettings(_Strict):
     device_name: str = "Porch"
     invited_by: tuple[str, ...] = ()
     """Matrix users whose invites Porch accepts to any room (the managers who add it to rooms)."""
+    power_roles: MatrixPowerRoles = MatrixPowerRoles()
+    rate_limit: MatrixRateLimit = MatrixRateLimit()
+    encryption: MatrixEncryption = MatrixEncryption()
 
 
 class SlackSettings(_Strict):

@@ -42,6 +42,16 @@ class MemberPresent(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MemberRolesChanged(Event):
+    """The roles a platform grants a member in `channel`'s community (Matrix: from the power
+    levels of the community's main room). `roles` (Role values) is the whole current set and
+    replaces the earlier one; an adapter may repeat it when it cannot tell whether it changed."""
+
+    channel: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(Event):
     channel: str
     reason: str = "left"

@@ -35,6 +35,7 @@ from tests.integration.matrix.test_matrix_contract import (
     MatrixDriver,
     make_driver,
     ok,
+    open_direct_room,
     room_messages,
 )
 
@@ -179,29 +180,22 @@ async def test_a_dm_opened_by_a_community_member_is_joined_and_reused(
 ) -> None:
     carol = await driver.person("carol")
     await driver.join("carol")
-    dm = await ok(
-        carol.room_create(
-            is_direct=True,
-            invite=[driver.bot.user_id],
-            preset=nio.RoomPreset.trusted_private_chat,
-        ),
-        nio.RoomCreateResponse,
-    )
+    dm = await open_direct_room(carol, driver.bot.user_id)
 
     async def bot_joined() -> bool:
-        return dm.room_id in adapter_of(driver).client.rooms
+        return dm in adapter_of(driver).client.rooms
 
     await eventually(bot_joined)
     await ok(
-        carol.room_send(dm.room_id, "m.room.message", {"msgtype": "m.text", "body": "hi porch"}),
+        carol.room_send(dm, "m.room.message", {"msgtype": "m.text", "body": "hi porch"}),
         nio.RoomSendResponse,
     )
     event = await driver.sink.wait_for(MessagePosted)
     assert isinstance(event, MessagePosted)
-    assert (event.channel, event.is_direct, event.text) == (dm.room_id, True, "hi porch")
+    assert (event.channel, event.is_direct, event.text) == (dm, True, "hi porch")
     action = DirectMessage(platform="matrix", member=carol.user_id, message=Message(text="hello"))
     delivered = await adapter_of(driver).execute(action, ctx())
-    assert delivered.channel == dm.room_id
+    assert delivered.channel == dm
 
 
 async def test_kicking_without_power_names_the_level_and_room_and_works_with_it(

@@ -84,6 +84,17 @@ async def ok(request: Any, expected: type) -> Any:
     return response
 
 
+async def open_direct_room(client: nio.AsyncClient, bot_user_id: str) -> str:
+    """A member opens a direct chat with Porch as Element does, without encryption."""
+    created = await ok(
+        client.room_create(
+            is_direct=True, invite=[bot_user_id], preset=nio.RoomPreset.trusted_private_chat
+        ),
+        nio.RoomCreateResponse,
+    )
+    return str(created.room_id)
+
+
 @dataclass
 class ArmedAdapter:
     """The Matrix adapter, with a failure the driver arranged on the server before the next send."""
@@ -280,9 +291,10 @@ async def make_driver(
     data_dir: Path,
     *,
     encrypt_new_dms: bool = False,
+    **options: Any,
 ) -> MatrixDriver:
     """A bot in a fresh public room owned by a human; new DMs are unencrypted unless asked,
-    because the harness's members are clients without encryption."""
+    because the harness's members are clients without encryption. `options` go to the adapter."""
     bot = await register(synapse, "porch")
     owner = await matrix_user("owner")
     created = await ok(
@@ -300,6 +312,7 @@ async def make_driver(
         rooms=[room_id],
         encrypt_new_dms=encrypt_new_dms,
         rate_budget=EXEMPT_BUDGET,
+        **options,
     )
     armed = ArmedAdapter(adapter)
     driver = MatrixDriver(

@@ -90,6 +90,7 @@ class World:
             data_dir=self.data_dir,
             clock=SystemClock(),
             rooms=[self.room_id],
+            role_rooms=[self.room_id],
             encrypt_new_dms=self.encrypt_new_dms,
             rate_budget=EXEMPT_BUDGET,
         )

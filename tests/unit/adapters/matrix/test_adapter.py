@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from adapters.matrix.adapter import (
     CAPABILITIES,
@@ -23,7 +24,7 @@ from adapters.matrix.state import MatrixState
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
 from bot.core.actions import Capability
-from bot.core.adapter import DeliveryContext
+from bot.core.adapter import DeliveryContext, RateBudget
 from bot.core.clock import FakeClock
 from bot.core.errors import ConfigError
 from bot.testing import builders
@@ -97,19 +98,25 @@ def test_an_invitation_names_the_inviter_and_whether_it_is_direct() -> None:
     assert _invitation([], BOT) == (None, False)
 
 
-async def test_a_new_room_is_ready_only_once_the_sync_shows_the_invited_member(
-    tmp_path: Path,
-) -> None:
-    """A sync overlapping `createRoom` can show the room before the invite: encrypting then
-    would share the room key with nobody (the cause of a rare unreadable welcome)."""
-    adapter = MatrixAdapter(
+def bare_adapter(tmp_path: Path, **options: Any) -> MatrixAdapter:
+    """An adapter that is never started (tests put a stand-in client in `_client`)."""
+    return MatrixAdapter(
         homeserver="https://matrix.example.org",
         user_id=BOT,
         login=MatrixLogin(access_token="syt_token"),
         data_dir=tmp_path,
         clock=FakeClock(),
         rooms=(),
+        **options,
     )
+
+
+async def test_a_new_room_is_ready_only_once_the_sync_shows_the_invited_member(
+    tmp_path: Path,
+) -> None:
+    """A sync overlapping `createRoom` can show the room before the invite: encrypting then
+    would share the room key with nobody (the cause of a rare unreadable welcome)."""
+    adapter = bare_adapter(tmp_path)
     room = SimpleNamespace(users={BOT: object()})
     adapter._client = SimpleNamespace(rooms={"!dm:x": room})  # type: ignore[assignment]
 
@@ -125,3 +132,94 @@ async def test_a_new_room_is_ready_only_once_the_sync_shows_the_invited_member(
     room.users["@erin:x"] = object()
     await synced()
     await asyncio.wait_for(waiting, 1)
+
+
+def test_the_factory_takes_the_main_rooms_and_power_roles_from_the_config(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, matrix_access_token=SecretStr("syt_token"))
+    community = builders.community(platform="matrix", main="!main:x", intro="!intro:x")
+    matrix = {
+        "homeserver": "https://matrix.example.org",
+        "user_id": BOT,
+        "power_roles": {"moderator": 20, "admin": 100},
+    }
+    adapter = build_matrix_adapter(
+        settings, builders.config(community, platforms={"matrix": matrix}), FakeClock()
+    )
+    assert adapter.role_rooms == {"!main:x"}
+    assert adapter.power_roles == {"moderator": 20, "manager": 100, "admin": 100}
+
+
+def test_a_negative_power_role_level_is_refused_by_its_field() -> None:
+    matrix = {"homeserver": "https://m.x", "user_id": BOT, "power_roles": {"moderator": -1}}
+    with pytest.raises(ValidationError, match=r"power_roles\.moderator"):
+        PorchConfig.model_validate({"communities": [], "platforms": {"matrix": matrix}})
+
+
+def matrix_config(**matrix: object) -> PorchConfig:
+    community = builders.community(platform="matrix", main="!main:x")
+    settings = {"homeserver": "https://matrix.example.org", "user_id": BOT, **matrix}
+    return builders.config(community, platforms={"matrix": settings})
+
+
+def test_the_rate_limit_and_encryption_come_from_the_config(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, matrix_access_token=SecretStr("syt_token"))
+    default = build_matrix_adapter(settings, matrix_config(), FakeClock())
+    assert default.rate_budget == SYNAPSE_DEFAULT_BUDGET
+    configured = build_matrix_adapter(
+        settings,
+        matrix_config(
+            rate_limit={"per_second": 20, "burst": 50, "per_room_per_second": 5},
+            encryption={"require_encrypted_dms": True},
+        ),
+        FakeClock(),
+    )
+    assert configured.rate_budget == RateBudget(20, 50, 5, 50)
+    assert configured._require_encrypted_dms and configured._encrypt_new_dms
+    plain = build_matrix_adapter(
+        settings, matrix_config(encryption={"enabled": False}), FakeClock()
+    )
+    assert not plain._encryption
+
+
+@pytest.mark.parametrize(
+    ("matrix", "field", "says"),
+    [
+        ({"rate_limit": {"per_second": 0}}, "platforms.matrix.rate_limit.per_second", "greater"),
+        ({"rate_limit": {"burst": 0}}, "platforms.matrix.rate_limit.burst", "greater"),
+        ({"rate_limit": {"per_minute": 3}}, "platforms.matrix.rate_limit.per_minute", "Extra"),
+        (
+            {"encryption": {"enabled": False, "require_encrypted_dms": True}},
+            "platforms.matrix.encryption",
+            "require_encrypted_dms: true needs enabled: true",
+        ),
+        (
+            {"encryption": {"encrypt_new_dms": False, "require_encrypted_dms": True}},
+            "platforms.matrix.encryption",
+            "require_encrypted_dms: true needs encrypt_new_dms: true",
+        ),
+    ],
+)
+def test_a_wrong_matrix_setting_is_reported_with_its_field(
+    matrix: dict[str, object], field: str, says: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        matrix_config(**matrix)
+    errors = raised.value.errors()
+    assert len(errors) == 1
+    assert ".".join(str(part) for part in errors[0]["loc"]).endswith(field)
+    assert says in errors[0]["msg"]
+
+
+def test_with_require_encrypted_dms_an_unencrypted_dm_room_is_not_reused(tmp_path: Path) -> None:
+    adapter = bare_adapter(tmp_path, require_encrypted_dms=True)
+    pair = {BOT: object(), "@erin:x": object()}
+    adapter._client = SimpleNamespace(  # type: ignore[assignment]
+        rooms={
+            "!plain:x": SimpleNamespace(users=pair, invited_users={}, encrypted=False),
+            "!secret:x": SimpleNamespace(users=pair, invited_users={}, encrypted=True),
+        }
+    )
+    assert adapter._dm_candidates("@erin:x") == ["!secret:x"]
+    assert adapter._refuses_unencrypted("!plain:x") and not adapter._refuses_unencrypted(
+        "!secret:x"
+    )

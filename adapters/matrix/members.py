@@ -1,0 +1,50 @@
+"""`ListMembers` on Matrix: who is in a room now, reported as one `MemberPresent` per member.
+
+The room's joined members come from the homeserver (`/joined_members`, with display names), not
+from the sync's view of the room, which on a first start may be lazy or incomplete. Each event
+is keyed by the Outbox item that asked and the member, so a retry after a failure half-way
+reports the rest and the Inbox drops the ones already taken.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import nio
+
+from adapters.matrix.errors import call
+from adapters.matrix.inbound import PLATFORM
+from bot.core.actions import Delivered, ListMembers
+from bot.core.adapter import DeliveryContext, EventSink
+from bot.core.events import MemberPresent
+
+
+async def report_members(
+    client: nio.AsyncClient,
+    own_user_id: str,
+    action: ListMembers,
+    ctx: DeliveryContext,
+    sink: EventSink,
+    now: datetime,
+) -> Delivered:
+    """Hand Porch one `MemberPresent` per joined member of the room, Porch itself excepted."""
+    response = await call(
+        client.joined_members(action.channel),
+        nio.JoinedMembersResponse,
+        f"list the members of {action.channel}",
+    )
+    for member in response.members:
+        if member.user_id == own_user_id:
+            continue
+        await sink(
+            MemberPresent(
+                platform=PLATFORM,
+                dedupe_key=f"{PLATFORM}:present:{ctx.outbox_id}:{member.user_id}",
+                occurred_at=now,
+                member=member.user_id,
+                channel=action.channel,
+                reason=action.reason,
+                display_name=member.display_name or "",
+            )
+        )
+    return Delivered(channel=action.channel)
