@@ -180,16 +180,14 @@ class Breakdown:
         self.wrap(dispatcher.Dispatcher, "dispatch", "  Dispatcher.dispatch")
         self.wrap(inbox, "claim", "    inbox.claim (INSERT .. ON CONFLICT)")
         self.wrap(dispatcher, "_track_member", "    _track_member")
-        self.wrap(
-            dispatcher.Dispatcher, "_guarded", "    Dispatcher._guarded (savepoint + feature)"
-        )
-        self.wrap(Session, "begin_nested", "      Session.begin_nested (flushes member UPDATE)")
+        self.wrap(dispatcher.Dispatcher, "_run", "    Dispatcher._run (the features)")
+        self.wrap(Session, "flush", "      Session.flush (all calls)")
         self.wrap(outbox, "enqueue", "      outbox.enqueue (INSERT .. ON CONFLICT)")
         self.wrap(Context, "member", "  (Context.member: SELECT member, all calls)")
         return self
 
     def wrap_features(self, features: tuple[object, ...]) -> None:
-        """Each feature's event handler, as its own line under `_guarded`."""
+        """Each feature's event handler, as its own line under `_run`."""
         for feature in features:
             cls = type(feature)
             if "on_event" in vars(cls):

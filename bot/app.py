@@ -26,7 +26,7 @@ from bot.core.message import Message
 from bot.core.roles import ids_on_platform
 from bot.delivery import inbox, outbox
 from bot.delivery.deliverer import Deliverer, RetryPolicy
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, FeatureFailed
 from bot.features.ama.feature import Ama
 from bot.features.base import Context, Feature, FeatureForms, Services
 from bot.features.builtin import Builtin
@@ -122,8 +122,14 @@ class Porch:
 
     async def handle(self, event: Event) -> bool:
         """Handle one inbound event; False if it was a duplicate. Safe to call from any adapter."""
-        with self.store.transaction() as session:
-            handled = self.dispatcher.dispatch(session, event, self.clock.now())
+        now = self.clock.now()
+        try:
+            with self.store.transaction() as session:
+                handled = self.dispatcher.dispatch(session, event, now)
+        except FeatureFailed as failed:
+            # Rolled back; claim the event again and explain, without the feature's changes.
+            with self.store.transaction() as session:
+                handled = self.dispatcher.dispatch(session, event, now, failure=failed)
         self._wake.set()
         return handled
 

@@ -2,8 +2,11 @@
 
 Order of work for each event: claim it in the Inbox (a duplicate stops here); find its community;
 keep the member record current; turn answers to prompts into `ChoicePicked` / `TextAnswered`;
-route to the features. A feature's work runs in a savepoint, so a `UserError` or a crash undoes
-the feature's half-done changes but keeps the Inbox claim and the reply that explains the failure.
+route to the features. When a feature fails (a `UserError`, or a crash), the whole transaction is
+rolled back and the event is handled a second time as that failure, in a fresh transaction: the
+Inbox claim, the member record and the reply that explains the failure are kept, the feature's
+half-done changes are not. (This replaced a savepoint around every event's feature work: the
+common path, where nothing fails, then pays for no SAVEPOINT and RELEASE.)
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col, select
 
 from bot.config.schema import CommunityConfig
@@ -38,13 +40,23 @@ from bot.core.roles import Role, allows
 from bot.delivery import inbox, outbox
 from bot.features.base import Context, Feature, Services
 from bot.metrics import Metrics
-from bot.store.db import affected, insert_ignore
+from bot.store.db import affected, execute_hot, insert_ignore
 from bot.store.models import MemberRecord, OutboxItem, PromptRecord, TimerRecord
+from bot.store.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
 KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")
 _NUMBERS = re.compile(r"^\s*\d{1,2}(\s*[, ]\s*\d{1,2})*\s*$")
+
+
+class FeatureFailed(Exception):
+    """A feature failed while handling an event; `error_id` is set for crashes (not refusals)."""
+
+    def __init__(self, error: Exception, error_id: str = "") -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.error_id = error_id
 
 
 class Dispatcher:
@@ -63,14 +75,25 @@ class Dispatcher:
             for kind in feature.events:
                 self._by_event.setdefault(kind, []).append(feature)
 
-    def dispatch(self, session: Session, event: Event, now: datetime) -> bool:
-        """Handle `event` in `session`'s transaction. False if it was a duplicate."""
+    def dispatch(
+        self,
+        session: Session,
+        event: Event,
+        now: datetime,
+        failure: FeatureFailed | None = None,
+    ) -> bool:
+        """Handle `event` in `session`'s transaction. False if it was a duplicate.
+
+        Raises `FeatureFailed` when a feature fails: the caller rolls the transaction back and
+        calls again with `failure`, which keeps the claim and explains instead of routing.
+        """
         if not inbox.claim(
             session, dedupe_key=event.dedupe_key, kind=type(event).__name__, now=now
         ):
             self._metrics.duplicates.inc()
             return False
-        self._metrics.events.labels(type(event).__name__).inc()
+        if failure is None:
+            self._metrics.events.labels(type(event).__name__).inc()
         if isinstance(event, TimerFired) and not _claim_timer(session, event.timer_key, now):
             return True
         community = self._community_for(session, event)
@@ -87,7 +110,10 @@ class Dispatcher:
         )
         _track_member(ctx, event)
         event, prompt = self._as_answer(ctx, event)
-        self._guarded(ctx, event, lambda: self._route(ctx, event, prompt))
+        if failure is None:
+            self._run(ctx, event, prompt)
+        else:
+            self._explain(ctx, event, self._failure_text(ctx, event, failure))
         return True
 
     # -- community and member ------------------------------------------------------------
@@ -201,33 +227,27 @@ class Dispatcher:
             )
         self._command_owner[(parsed.spec.root, parsed.spec.name)].on_command(parsed, event, ctx)
 
-    def _guarded(self, ctx: Context, event: Event, work: Callable[[], None]) -> None:
-        """Run a feature's work in a savepoint; explain expected failures, apologize for bugs."""
-        savepoint = ctx.session.begin_nested()
-        emitted = len(ctx.emitted)
+    def _run(self, ctx: Context, event: Event, prompt: PromptRecord | None) -> None:
+        """Route to the features; turn any failure into `FeatureFailed` (logged once, here)."""
         try:
-            work()
-        except UserError as exc:
-            savepoint.rollback()
-            del ctx.emitted[emitted:]
-            self._explain(ctx, event, ctx.text(exc.key, ctx.locale_for(event.member), **exc.params))
-        except Unsupported as exc:
-            savepoint.rollback()
-            del ctx.emitted[emitted:]
-            self._explain(ctx, event, f"{exc.platform} does not support '{exc.capability}'.")
-        except Exception:
-            savepoint.rollback()
-            del ctx.emitted[emitted:]
+            self._route(ctx, event, prompt)
+        except (UserError, Unsupported) as exc:
+            raise FeatureFailed(exc) from exc
+        except Exception as exc:
             error_id = secrets.token_hex(4)
             self._metrics.handler_errors.inc()
             log.exception("error %s while handling %s", error_id, type(event).__name__)
-            self._explain(
-                ctx,
-                event,
-                ctx.text("command.crashed", ctx.locale_for(event.member), error_id=error_id),
-            )
-        else:
-            savepoint.commit()
+            raise FeatureFailed(exc, error_id) from exc
+
+    def _failure_text(self, ctx: Context, event: Event, failure: FeatureFailed) -> str:
+        """What the member is told: the refusal's own words, or an apology with the error id."""
+        exc = failure.error
+        locale = ctx.locale_for(event.member)
+        if isinstance(exc, UserError):
+            return ctx.text(exc.key, locale, **exc.params)
+        if isinstance(exc, Unsupported):
+            return f"{exc.platform} does not support '{exc.capability}'."
+        return ctx.text("command.crashed", locale, error_id=failure.error_id)
 
     def _explain(self, ctx: Context, event: Event, text: str) -> None:
         if isinstance(event, CommandInvoked):
@@ -314,6 +334,9 @@ def _track_member(ctx: Context, event: Event) -> None:
         return
     if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked):
         return
+    if isinstance(event, MessagePosted) and not event.is_direct:
+        _seen_posting(ctx, event)
+        return
     record = ctx.member(event.member)
     name = getattr(event, "display_name", "") or event.member
     if record is None:
@@ -336,12 +359,6 @@ def _track_member(ctx: Context, event: Event) -> None:
         record.left_at = None
         record.display_name = name
         ctx.session.add(record)
-    if isinstance(event, MessagePosted) and not event.is_direct:
-        record = record or ctx.member(event.member)
-        if record is not None and _stale_activity(record, ctx.now):
-            record.first_posted_at = record.first_posted_at or ctx.now
-            record.last_active_at = ctx.now
-            ctx.session.add(record)
 
 
 def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
@@ -358,7 +375,34 @@ def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
         ctx.session.add(record)
 
 
-def _stale_activity(record: MemberRecord, now: datetime) -> bool:
-    """Activity is kept to the day (what quiet-member checks need), so most messages write nothing."""
-    last = record.last_active_at
-    return record.first_posted_at is None or last is None or last.date() != now.date()
+def _seen_posting(ctx: Context, event: MessagePosted) -> None:
+    """A message in a channel: record a member first seen this way, and their activity.
+
+    One statement, the commonest of all: an upsert whose update only runs when the member has
+    not posted yet or not today (activity is kept to the UTC day, what quiet-member checks need),
+    so most messages write nothing.
+    """
+    day = datetime.combine(ctx.now.date(), time(0), tzinfo=UTC)
+    params = {
+        "platform": event.platform,
+        "user_id": event.member,
+        "community": ctx.community.id,
+        "display_name": event.display_name or event.member,
+        "now": ctx.now,
+        "day_start": day,
+        "day_end": day + timedelta(days=1),
+    }
+    execute_hot(ctx.session, _SEEN_POSTING, params)
+    ctx.forget_member(event.member)
+
+
+_SEEN_POSTING = text(
+    "INSERT INTO members (platform, user_id, community, display_name, platform_roles, "
+    "joined_at, first_posted_at, last_active_at) "
+    "VALUES (:platform, :user_id, :community, :display_name, '', :now, :now, :now) "
+    "ON CONFLICT (platform, user_id, community) DO UPDATE "
+    "SET first_posted_at = COALESCE(members.first_posted_at, excluded.first_posted_at), "
+    "last_active_at = excluded.last_active_at "
+    "WHERE members.first_posted_at IS NULL OR members.last_active_at IS NULL "
+    "OR members.last_active_at < :day_start OR members.last_active_at >= :day_end"
+).bindparams(*(bindparam(n, type_=UTCDateTime()) for n in ("now", "day_start", "day_end")))

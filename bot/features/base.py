@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from bot.config.loader import Directory
@@ -39,6 +39,14 @@ from bot.delivery import outbox
 from bot.i18n.catalogue import Catalogue
 from bot.store.db import insert_ignore
 from bot.store.models import AuditEntry, MemberRecord, OutboxItem, PromptRecord, TimerRecord
+
+
+_MEMBER = select(MemberRecord).where(
+    col(MemberRecord.platform) == bindparam("platform"),
+    col(MemberRecord.user_id) == bindparam("user_id"),
+    col(MemberRecord.community) == bindparam("community"),
+)
+"""Prebuilt with bind parameters: building the statement per event cost more than running it."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,8 @@ class Context:
     def member(self, member: str) -> MemberRecord | None:
         """The member's record, looked up once per event (handlers ask for it often)."""
         if member not in self._members:
-            stmt = select(MemberRecord).where(
-                MemberRecord.platform == self.platform,
-                MemberRecord.user_id == member,
-                MemberRecord.community == self.community.id,
-            )
-            self._members[member] = self.session.exec(stmt).first()
+            params = {"platform": self.platform, "user_id": member, "community": self.community.id}
+            self._members[member] = self.session.exec(_MEMBER, params=params).first()
         return self._members[member]
 
     def forget_member(self, member: str) -> None:

@@ -7,8 +7,9 @@ transaction is a few small statements, far cheaper than a network round trip to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -83,12 +84,67 @@ def insert_ignore(session: Session, model: type[SQLModel], values: dict[str, Any
 
     `ON CONFLICT DO NOTHING` keeps the surrounding transaction usable on PostgreSQL, where a
     failed INSERT would abort it. RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT
-    inserts through SQLAlchemy. Columns left out get their (scalar) column defaults.
+    inserts. Columns left out get their (scalar) column defaults. Runs on the hot path
+    (`execute_hot`): every inbound event claims its Inbox key through here.
     """
     table = model.__table__  # type: ignore[attr-defined]
     row = {**_scalar_defaults(table), **values}
     statement = _insert_ignore_statement(table, tuple(sorted(row)), session.get_bind().dialect)
-    return session.execute(statement, row).first() is not None
+    return execute_hot(session, statement, row).fetchone() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: dict[str, Callable[[Any], Any]]
+
+
+def execute_hot(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+    """Run a prebuilt statement straight on the session's DB-API cursor; return the cursor.
+
+    For the few statements every event runs (the Inbox claim, the engagement counters): going
+    through `Session.execute` cost about 55 µs per statement on top of the database's own work,
+    more than the work. The statement is compiled once per dialect by SQLAlchemy, whose bind
+    processors still convert the values (aware datetimes to UTC, JSON), and it runs inside the
+    session's transaction. Pending ORM changes are flushed first, as `Session.execute` would.
+    """
+    session.flush()
+    connection = session.connection()
+    plan = _plan(statement, connection.dialect)
+    processors = plan.processors
+    if plan.positional:
+        args: Any = tuple(
+            processors[n](params[n]) if n in processors else params[n] for n in plan.names
+        )
+    else:
+        args = {n: processors[n](params[n]) if n in processors else params[n] for n in plan.names}
+    cursor = connection.connection.cursor()
+    cursor.execute(plan.sql, args)
+    return cursor
+
+
+_plans: dict[tuple[int, str], _Plan] = {}
+
+
+def _plan(statement: Any, dialect: Dialect) -> _Plan:
+    key = (id(statement), dialect.name)
+    plan = _plans.get(key)
+    if plan is None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("execute_hot runs plain statements only (no IN lists or literals)")
+        positional = bool(compiled.positional)
+        names = tuple(compiled.positiontup if positional else compiled.binds)
+        processors = {n: p for n, p in (compiled._bind_processors or {}).items() if p is not None}
+        plan = _plans[key] = _Plan(compiled.string, names, positional, processors)
+        _keep_alive.append(statement)
+    return plan
+
+
+_keep_alive: list[Any] = []
+"""Statements with a plan stay referenced, so an `id()` is never reused for another one."""
 
 
 @lru_cache(maxsize=512)

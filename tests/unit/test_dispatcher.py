@@ -1,5 +1,6 @@
 """The path of an event: dedupe, community, roles, usage errors, crashes, prompts."""
 
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -147,6 +148,32 @@ async def test_members_are_recorded_with_activity_but_never_message_text(h: Harn
         dump = str(record.model_dump())
     assert record.first_posted_at == h.clock.now()
     assert "secret" not in dump and "private" not in dump
+
+
+async def test_activity_is_written_once_a_day_and_a_member_first_seen_posting_is_recorded(
+    database_url: str,
+) -> None:
+    def record(h: Harness, member: str) -> MemberRecord:
+        with h.store.transaction() as s:
+            return s.exec(select(MemberRecord).where(MemberRecord.user_id == member)).one()
+
+    async with Harness.create(database_url, features=[Builtin()]) as h:
+        start = h.clock.now()
+        await h.send(said("bob", "hello, first time here"), joined("carol"))
+        bob = record(h, "bob")
+        assert (bob.joined_at, bob.first_posted_at, bob.last_active_at) == (start, start, start)
+        assert record(h, "carol").first_posted_at is None
+
+        await h.advance(timedelta(hours=1))
+        await h.send(said("bob", "again, same day"), said("carol", "my first words"))
+        assert record(h, "bob").last_active_at == start
+        carol = record(h, "carol")
+        assert carol.first_posted_at == carol.last_active_at == start + timedelta(hours=1)
+
+        await h.advance(timedelta(days=1))
+        await h.send(said("bob", "a new day"))
+        bob = record(h, "bob")
+        assert bob.first_posted_at == start and bob.last_active_at == h.clock.now()
 
 
 async def test_a_message_in_an_unknown_channel_is_ignored(h: Harness) -> None:

@@ -10,28 +10,43 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session, col, select
 
-from bot.store.db import insert_ignore
+from bot.store.db import execute_hot
 from bot.store.engagement import COUNTERS, EngagementDay, MessageFact
 
 
 def bump(
-    session: Session, *, platform: str, community: str, member: str, day: date, counter: str
+    session: Session,
+    *,
+    platform: str,
+    community: str,
+    member: str,
+    day: date,
+    counters: tuple[str, ...],
 ) -> None:
-    """Add one to a member's counter for the day (row created on first use)."""
-    if counter not in COUNTERS:
-        raise ValueError(f"unknown engagement counter {counter!r}")
+    """Add one to each of a member's `counters` for the day, creating the row on first use.
+
+    One upsert per call (`INSERT .. ON CONFLICT .. DO UPDATE`, SQLite and PostgreSQL alike):
+    a message that asks and replies bumps three counters in one statement.
+    """
+    unknown = [c for c in counters if c not in COUNTERS]
+    if unknown or not counters:
+        raise ValueError(f"unknown engagement counter(s) {unknown or counters!r}")
+    values = {c: int(c in counters) for c in COUNTERS}
     where = {"platform": platform, "community": community, "member": member, "day": day}
-    insert_ignore(session, EngagementDay, {**where, **dict.fromkeys(COUNTERS, 0)})
-    session.execute(_bump_statement(counter), where)
+    execute_hot(session, _bump_statement(tuple(sorted(set(counters)))), {**where, **values})
 
 
-@lru_cache(maxsize=len(COUNTERS))
-def _bump_statement(counter: str) -> Any:
-    """One compiled UPDATE per counter: building it per message cost more than running it."""
+@lru_cache(maxsize=64)
+def _bump_statement(counters: tuple[str, ...]) -> Any:
+    """One compiled upsert per set of counters: building it per message cost more than running it."""
     table = EngagementDay.__table__  # type: ignore[attr-defined]
+    keys = ("platform", "community", "member", "day")
+    columns = (*keys, *COUNTERS)
+    increments = ", ".join(f"{c} = {table.name}.{c} + 1" for c in counters)
     return text(
-        f"UPDATE {table.name} SET {counter} = {counter} + 1 "
-        "WHERE platform = :platform AND community = :community AND member = :member AND day = :day"
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {increments}"
     ).bindparams(bindparam("day", type_=table.c.day.type))
 
 

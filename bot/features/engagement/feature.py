@@ -52,16 +52,17 @@ class Engagement(Feature):
     def _message(self, event: MessagePosted, ctx: Context) -> None:
         if event.text.lstrip().startswith(("/", "!")):
             return
-        day = local_day(ctx)
-        count = _counter(ctx, day)
-        count(event.member, "messages")
+        count = _counter(ctx, local_day(ctx))
+        counters = ["messages"]
         asks = is_question(event.text)
         if asks:
-            count(event.member, "questions_asked")
+            counters.append("questions_asked")
         target_id = event.reply_to or event.thread_id
         if target_id and target_id != event.message_id:
-            count(event.member, "replies")
-            self._answer(ctx, event, target_id, count)
+            counters.append("replies")
+            if self._answers_question(ctx, event, target_id):
+                counters.append("questions_answered")
+        count(event.member, *counters)
         insert_ignore(
             ctx.session,
             MessageFact,
@@ -76,18 +77,17 @@ class Engagement(Feature):
             },
         )
 
-    def _answer(self, ctx: Context, event: MessagePosted, target_id: str, count: _Count) -> None:
-        """The first reply by someone else answers a message (and counts if it asked)."""
+    def _answers_question(self, ctx: Context, event: MessagePosted, target_id: str) -> bool:
+        """The first reply by someone else answers a message; True if that message asked."""
         target = message_fact(
             ctx.session, platform=ctx.platform, channel=event.channel, message_id=target_id
         )
         if target is None or target.author == event.member or target.first_reply_at is not None:
-            return
+            return False
         target.first_reply_at = ctx.now
         target.first_replier = event.member
         ctx.session.add(target)
-        if target.is_question:
-            count(event.member, "questions_answered")
+        return target.is_question
 
     def _reaction(self, event: ReactionAdded, ctx: Context) -> None:
         count = _counter(ctx, local_day(ctx))
@@ -108,14 +108,14 @@ class _Count:
         self._ctx = ctx
         self._day = day
 
-    def __call__(self, member: str, counter: str) -> None:
+    def __call__(self, member: str, *counters: str) -> None:
         bump(
             self._ctx.session,
             platform=self._ctx.platform,
             community=self._ctx.community.id,
             member=member,
             day=self._day,
-            counter=counter,
+            counters=counters,
         )
 
 
