@@ -355,6 +355,10 @@ class OnboardingPlaybook(_Strict):
     """Start again from the top when a member who finished it joins again."""
     stuck_after: Duration = "3d"
     """No answer for this long counts as stuck in `/porch onboarding`."""
+    during_crisis: Literal["defer", "skip"] = "defer"
+    """While the community is in crisis mode, follow-ups (every step after a wait, reminders
+    about unanswered questions) wait until it is over (`defer`); `skip` drops the reminders
+    (later steps still wait: a journey never loses a step). The welcome is never held."""
     settings: dict[Identifier, Text] = {}
     """Texts the steps use as `settings.<name>`; communities may override them."""
     interests: list[Interest] = []

@@ -30,6 +30,7 @@ from bot.core.events import (
 from bot.core.message import Message
 from bot.core.roles import Role, allows
 from bot.features.base import Context, Feature
+from bot.features.moderation.crisis import crisis_on
 from bot.features.onboarding import home, progress
 from bot.features.onboarding.buddies import BuddyPool, ids_on
 from bot.features.onboarding.engine import (
@@ -54,6 +55,8 @@ from bot.store import onboarding as store
 from bot.store.models import MemberRecord, PromptRecord
 
 FEATURE = "onboarding"
+CRISIS_RECHECK = timedelta(hours=1)
+"""How often a follow-up held by crisis mode looks again whether the crisis is over."""
 MANAGERS = frozenset({Role.MANAGER})
 
 ONBOARD = CommandSpec(
@@ -189,7 +192,34 @@ class Onboarding(Feature):
         if journey.status not in store.UNDERWAY:
             return
         node, attempt, why = payload["node"], int(payload["attempt"]), payload["why"]
+        if self._held_by_crisis(ctx, event, journey, node):
+            return
         self._drive(ctx, journey, lambda runner: runner.timer(node, attempt, why))
+
+    def _held_by_crisis(
+        self, ctx: Context, event: TimerFired, journey: store.Journey, node: str
+    ) -> bool:
+        """In crisis mode (moderation) follow-ups wait: the timer fires again an hour later,
+        until crisis mode is off. With the playbook's `during_crisis: skip`, a reminder about an
+        unanswered question is dropped instead. A wait before the first message (the welcome)
+        is never held."""
+        program = self._program(journey.playbook, ctx)
+        playbook = ctx.services.playbooks.get(journey.playbook)
+        if program is None or node == program.first or not crisis_on(ctx.session, ctx.community.id):
+            return False
+        if event.payload["why"] == "remind" and getattr(playbook, "during_crisis", "") == "skip":
+            return True
+        base = event.payload.get("held", event.timer_key)
+        due = ctx.now + CRISIS_RECHECK
+        ctx.start_timer(
+            f"{base}:crisis:{due:%Y%m%dT%H%M%S}",
+            due,
+            feature=FEATURE,
+            member=event.member,
+            subject=event.subject,
+            payload={**event.payload, "held": base},
+        )
+        return True
 
     def _enrol(self, event: TimerFired, ctx: Context) -> None:
         """`porch onboard --existing`: start a journey for a member who was there before Porch."""
