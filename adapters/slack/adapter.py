@@ -35,11 +35,11 @@ from adapters.slack.interactive import ANSWER_ACTION, FORM_ACTION
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import Profile, SlackOutbound
 from adapters.slack.views import answer_modal, form_modal, question_of
-from bot.core.actions import Action, Capability, Delivered, capability_of
+from bot.core.actions import Action, Capability, Delivered, ListMembers, capability_of
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
 from bot.core.errors import Unsupported
-from bot.core.events import CommandInvoked, Event, MemberJoined, MessagePosted
+from bot.core.events import CommandInvoked, Event, MemberJoined, MemberPresent, MessagePosted
 from bot.core.forms import FormDesk
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ SLACK_CAPABILITIES = frozenset(
         Capability.PIN,
         Capability.MODAL,
         Capability.HOME,
+        Capability.LIST_MEMBERS,
     }
 )
 
@@ -197,7 +198,34 @@ class SlackAdapter:
             raise Unsupported(self.platform, needed.value)
         if self._outbound is None:
             raise RuntimeError("the Slack adapter is not started")
+        if isinstance(action, ListMembers):
+            return await self._list_members(self._outbound, action, ctx)
         return await self._outbound.execute(action, ctx)
+
+    async def _list_members(
+        self, outbound: SlackOutbound, action: ListMembers, ctx: DeliveryContext
+    ) -> Delivered:
+        """One `MemberPresent` per person in the channel (not Porch, not bots), keyed by the
+        Outbox row, so a retried listing finds each member once more but handles them once."""
+        sink = self._sink
+        if sink is None:
+            raise RuntimeError("the Slack adapter is not started")
+        for member in await outbound.channel_members(action.channel):
+            profile = await outbound.profile(member)
+            if profile is not None and not profile.is_person:
+                continue
+            await sink(
+                MemberPresent(
+                    platform=self.platform,
+                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
+                    occurred_at=self._clock.now(),
+                    member=member,
+                    channel=action.channel,
+                    reason=action.reason,
+                    display_name=profile.display_name if profile else "",
+                )
+            )
+        return Delivered(channel=action.channel)
 
     # -- inbound -----------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from bot.core.events import (
     MessageDeleted,
     MessageEdited,
     MessagePosted,
+    QuotedMessage,
     ReactionAdded,
     ReactionRemoved,
     TextAnswered,
@@ -348,10 +349,18 @@ def _from_form(body: Payload, view: Payload, ctx: InboundContext) -> Event | Non
 
 def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
     """ "Report to moderators": a `/porch report <channel> <ts>` command, so the moderation
-    feature handles a report from Slack exactly as one typed on any platform."""
+    feature handles a report from Slack exactly as one typed on any platform. The payload
+    carries the reported message, so its author and text come along (`quoted`) even when Porch
+    never saw it (posted before Porch started, or in a channel it only just joined)."""
     if body.get("callback_id") != REPORT_SHORTCUT:
         return None
     channel = body["channel"]["id"]
+    message: Payload = body.get("message") or {}
+    quoted = None
+    if not _is_ours_or_a_bot(message, ctx):
+        quoted = QuotedMessage(
+            author=message["user"], text=slack_text_to_markdown(message.get("text") or "")
+        )
     return CommandInvoked(
         platform=PLATFORM,
         dedupe_key=f"slack:shortcut:{body['trigger_id']}",
@@ -366,4 +375,5 @@ def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
             "trigger_id": body["trigger_id"],
             "response_url": body.get("response_url", ""),
         },
+        quoted=quoted,
     )

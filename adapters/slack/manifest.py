@@ -33,6 +33,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
         "mpim:history",
     ),
     "conversations.invite": ("channels:manage", "groups:write"),
+    "conversations.members": ("channels:read", "groups:read"),
     "conversations.kick": ("channels:manage", "groups:write"),
     "reactions.add": ("reactions:write",),
     "pins.add": ("pins:write",),

@@ -52,6 +52,9 @@ OUTBOX_EVENT = "porch_outbox"
 """Message metadata `event_type` that marks a message Porch posted for an Outbox row."""
 
 LOOKBACK = 200
+
+MEMBERS_PAGE = 200
+"""Members asked for per conversations.members page (Slack recommends at most 200)."""
 """Messages searched for an earlier attempt: the newest of the channel (or thread)."""
 
 _DONE_ALREADY = {
@@ -72,6 +75,8 @@ class Profile:
     display_name: str
     locale: str | None = None
     timezone: str | None = None
+    is_person: bool = True
+    """False for bots, apps and deactivated accounts: nobody to welcome."""
 
 
 class SlackOutbound:
@@ -255,9 +260,29 @@ class SlackOutbound:
             ),
             locale=user.get("locale"),
             timezone=user.get("tz"),
+            is_person=not (
+                user.get("is_bot")
+                or user.get("is_app_user")
+                or user.get("deleted")
+                or member == "USLACKBOT"
+            ),
         )
         self._profiles[member] = found
         return found
+
+    async def channel_members(self, channel: str) -> list[str]:
+        """Everyone in `channel` but Porch itself, page by page (conversations.members)."""
+        members: list[str] = []
+        cursor = ""
+        while True:
+            args: dict[str, Any] = {"channel": channel, "limit": MEMBERS_PAGE}
+            if cursor:
+                args["cursor"] = cursor
+            data = await self._call("conversations.members", **args)
+            members += [str(m) for m in data.get("members") or () if m != self._bot_user_id]
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return members
 
     # -- views ---------------------------------------------------------------------------------
 

@@ -101,6 +101,14 @@ class ReactionRemoved(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class QuotedMessage:
+    """A message as the platform itself vouches for it, for a command about that message."""
+
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommandInvoked(Event):
     """`/porch whoami`, `!ama vote 3`: `root` is `porch` or `ama`, `text` the rest of the line."""
 
@@ -111,6 +119,10 @@ class CommandInvoked(Event):
     display_name: str = ""
     context: dict[str, str] = field(default_factory=dict)
     """Platform hints an adapter needs to answer well (a Slack `trigger_id`); never read by features."""
+    quoted: QuotedMessage | None = None
+    """The message the command is about, from the platform rather than the member (Slack's
+    "Report to moderators" shortcut carries the reported message): its author and text even
+    when Porch never saw it. None for typed commands."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

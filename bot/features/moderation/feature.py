@@ -27,6 +27,7 @@ from bot.core.events import (
     Event,
     MessageEdited,
     MessagePosted,
+    QuotedMessage,
     ReactionAdded,
     TextAnswered,
     TimerFired,
@@ -475,13 +476,22 @@ class Moderation(Feature):
 
     # -- reports ------------------------------------------------------------------------------
 
-    def _report(self, ctx: Context, reporter: str, channel: str, message_id: str) -> bool:
+    def _report(
+        self,
+        ctx: Context,
+        reporter: str,
+        channel: str,
+        message_id: str,
+        quoted: QuotedMessage | None = None,
+    ) -> bool:
         """Add a report to the message's case (opened if new); False if already reported.
 
         The reporter is stored (and audited) but appears nowhere the author could see: the
         queue item counts reporters, the author's reminder names none.
         """
         recent = self._memory.recent.get((ctx.platform, message_id))
+        if recent is None and quoted is not None:
+            recent = Recent(quoted.author, excerpt(quoted.text, (0, 0)), "")
         author = recent.author if recent is not None else ""
         case, created = store.open_case(
             ctx.session,
@@ -531,7 +541,7 @@ class Moderation(Feature):
         if not channel or not message_id or not _ours(ctx, channel):
             emoji = _settings(ctx).report_emoji
             raise UserError("moderation.report_where", emoji=emoji)
-        if self._report(ctx, event.member, channel, message_id):
+        if self._report(ctx, event.member, channel, message_id, event.quoted):
             return ctx.text("moderation.reported", locale)
         return ctx.text("moderation.already_reported", locale)
 

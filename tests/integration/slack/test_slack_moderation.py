@@ -128,6 +128,33 @@ async def test_a_reported_message_is_removed_by_a_moderator_from_the_queue(
         assert "bob" not in shown(message).lower()
 
 
+async def test_a_report_of_a_message_porch_never_saw_still_names_its_author_and_text(
+    slack_api: SlackStandIn, inbound: SlackInbound
+) -> None:
+    demo = seed_demo_workspace(slack_api)
+    mona = slack_api.workspace.add_user("mona", real_name="Mona Moderator")
+    demo.mods.members.append(mona.id)
+    general = slack_api.general_id
+    # posted while Porch was not running: Porch never saw it.
+    stored = slack_api.workspace.post(general, demo.alice.id, "Buy cheap followers here")
+
+    async with moderated_porch(slack_api, demo, mona.id) as (porch, tap, http):
+        report = inbound.message_action(
+            demo.bob.id, REPORT_SHORTCUT, channel_id=general, message=as_payload(stored)
+        )
+        assert (await deliver(http, inbound.interactive_request(report))).status_code == 200
+        assert await tap.next() is True
+        await porch.settle()
+        await slack_api.wait_for_call(
+            "chat.postMessage", lambda c: c.args.get("channel") == demo.mods.id and c.ok
+        )
+        [item] = slack_api.messages(demo.mods.id)
+        assert "Buy cheap followers here" in shown(item)
+        assert "not known" not in shown(item)
+        assert demo.alice.id in shown(item) or "alice" in shown(item).lower()
+        assert demo.bob.id not in shown(item)
+
+
 WELCOME = """
 kind: onboarding
 title: Welcome
