@@ -11,13 +11,14 @@ from bot.core.actions import Edit
 from bot.features.ama.feature import Ama
 from bot.features.base import Feature
 from bot.features.builtin import Builtin
+from bot.features.home import Home
 from bot.testing.builders import community, config
 from bot.testing.harness import Harness
 from bot.testing.memory import Executed
 
 
 def features() -> list[Feature]:
-    return [Builtin(), Ama()]
+    return [Builtin(), Ama(), Home()]
 
 
 def ama_config(**extra: Any) -> PorchConfig:

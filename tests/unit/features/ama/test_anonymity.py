@@ -10,13 +10,18 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.core.actions import ACTION_ADAPTER
+from bot.core.actions import ACTION_ADAPTER, PublishHome
+from bot.core.events import HomeOpened
 from bot.store.models import AuditEntry, OutboxItem, PromptRecord, TimerRecord
-from bot.testing.builders import command, picked, reacted
+from bot.testing.builders import T0, command, picked, reacted
 from bot.web.app import make_app
 from tests.unit.features.ama.kit import by_key, harness
 
 ASKER = "asker-7f3a9c"
+
+
+def home_opened(member: str) -> HomeOpened:
+    return HomeOpened(platform="memory", dedupe_key=f"home:{member}", occurred_at=T0, member=member)
 
 
 def _addressed_to_asker(action: dict[str, object]) -> bool:
@@ -38,6 +43,7 @@ async def test_an_anonymous_askers_id_appears_in_nothing_anybody_else_can_see(
         await h.send(picked(ASKER, "ama:1:q:1", "up"), command("bob", "/ama vote 1"))
         await h.send(command("lee", '/ama decline 2 "Not the place."'))
         await h.send(command("lee", "/ama list"), command("lee", "/ama next"))
+        await h.send(home_opened("lee"), home_opened("mo"), home_opened("dana"))
         await h.send(command("lee", '/ama answer 1 "Yes."'), command("lee", "/ama end"))
         await h.advance(timedelta(seconds=5))
         await h.send(command("lee", "/ama export"))
@@ -73,6 +79,8 @@ async def test_an_anonymous_askers_id_appears_in_nothing_anybody_else_can_see(
             "export": [export],
         }
         assert len(seen_by_others) > 10 and len(outbox) > 10 and audit
+        homes = [e for e in h.adapter.executed if isinstance(e.action, PublishHome)]
+        assert len(homes) == 3 and all("Layoffs?" in e.action.message.text for e in homes)
         leaks = {where: [x for x in texts if ASKER in x] for where, texts in everything.items()}
         assert leaks == {where: [] for where in everything}
         private = [
