@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import secrets
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from adapters.matrix.inbound import (
     to_event,
 )
 from adapters.matrix.members import report_members
+from adapters.matrix.reactions import ReactionLog
 from adapters.matrix.state import MatrixState
 from bot.core.actions import (
     Action,
@@ -103,7 +103,6 @@ SYNC_RETRY_CAP = 60.0
 ROOM_WAIT = 15.0
 """Seconds a send waits for the sync to show a room Porch just created or joined."""
 
-_REACTIONS_KEPT = 20_000
 _DM_PRESET = nio.RoomPreset.trusted_private_chat
 CLOCK_SKEW_MS = 60_000
 """Slack for the cut-off of a first start: the homeserver stamps events with its own clock, and
@@ -172,7 +171,7 @@ class MatrixAdapter:
         self._task: asyncio.Task[None] | None = None
         self._synced = asyncio.Event()
         self._m_direct: dict[str, list[str]] = {}
-        self._reactions: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._reactions: ReactionLog | None = None
         self._invites_seen: set[str] = set()
         self._creators: dict[str, tuple[str, ...]] = {}
         """Room id -> the creators who outrank every power level (room version 12 on)."""
@@ -189,6 +188,7 @@ class MatrixAdapter:
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
         self._state = MatrixState.load(self.data_dir)
+        self._reactions = ReactionLog(self.data_dir)
         self._client = self._new_client()
         try:
             await self._log_in(self._client)
@@ -212,6 +212,9 @@ class MatrixAdapter:
         if self._client is not None:
             await self._client.close()
             self._client = None
+        if self._reactions is not None:
+            self._reactions.close()
+            self._reactions = None
 
     def _new_client(self) -> nio.AsyncClient:
         store = self.data_dir / "crypto"
@@ -400,7 +403,7 @@ class MatrixAdapter:
             room_id=room_id,
             is_direct=self.is_direct_room(room_id),
             display_names=names,
-            reactions=self._reactions,
+            reactions=self._reactions if self._reactions is not None else {},
         )
 
     def _remember_reaction(self, raw: Mapping[str, Any]) -> None:
@@ -409,10 +412,8 @@ class MatrixAdapter:
         if raw.get("type") != "m.reaction" or not isinstance(content, Mapping):
             return
         found = reaction_of(content)
-        if found is not None:
-            self._reactions[str(raw.get("event_id"))] = found
-            while len(self._reactions) > _REACTIONS_KEPT:
-                self._reactions.popitem(last=False)
+        if found is not None and self._reactions is not None:
+            self._reactions.remember(str(raw.get("event_id")), *found)
 
     def _refuses_unencrypted(self, room_id: str) -> bool:
         """With `require_encrypted_dms`, what members write in an unencrypted DM is ignored."""

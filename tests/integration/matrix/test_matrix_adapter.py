@@ -12,7 +12,7 @@ from typing import Any
 import nio
 import pytest
 
-from adapters.matrix.adapter import MatrixAdapter
+from adapters.matrix.adapter import EXEMPT_BUDGET, MatrixAdapter, MatrixLogin
 from bot.core.actions import (
     DirectMessage,
     Edit,
@@ -25,8 +25,17 @@ from bot.core.actions import (
     Redact,
 )
 from bot.core.adapter import DeliveryContext
+from bot.core.clock import SystemClock
 from bot.core.errors import PlatformError
-from bot.core.events import Event, MemberJoined, MemberLeft, MessagePosted
+from bot.core.events import (
+    Event,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+)
 from bot.core.message import Message
 from bot.testing.contract import Sink
 from tests.integration.matrix.conftest import MatrixUserFactory
@@ -373,3 +382,36 @@ async def test_a_first_start_soon_after_another_still_skips_history(driver: Matr
 
 async def _texts_async(sink: Sink, text: str) -> bool:
     return any(isinstance(e, MessagePosted) and e.text == text for e in sink.events)
+
+
+async def test_a_reaction_taken_back_after_a_restart_is_still_a_removed_reaction(
+    driver: MatrixDriver,
+) -> None:
+    message_id = await driver.say("carol", "react to me")
+    carol = driver.people["carol"]
+    relation = {"rel_type": "m.annotation", "event_id": message_id, "key": "👍"}
+    reaction = await ok(
+        carol.room_send(driver.channel, "m.reaction", {"m.relates_to": relation}),
+        nio.RoomSendResponse,
+    )
+    await driver.sink.wait_for(ReactionAdded)
+
+    # A new adapter (a new process) on the same data directory.
+    old = adapter_of(driver)
+    await driver.adapter.stop()
+    driver.adapter.inner = MatrixAdapter(
+        homeserver=old.homeserver,
+        user_id=old.user_id,
+        login=MatrixLogin(access_token=driver.bot.access_token),
+        data_dir=old.data_dir,
+        clock=SystemClock(),
+        rooms=old.rooms,
+        rate_budget=EXEMPT_BUDGET,
+    )
+    await driver.adapter.start(driver.sink)
+    await ok(carol.room_redact(driver.channel, reaction.event_id), nio.RoomRedactResponse)
+
+    removed = await driver.sink.wait_for(ReactionRemoved)
+    assert isinstance(removed, ReactionRemoved)
+    assert (removed.message_id, removed.emoji, removed.member) == (message_id, "👍", carol.user_id)
+    assert not driver.sink.of(MessageDeleted)
