@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 import bot.store.all_models  # noqa: F401
@@ -13,7 +15,13 @@ from bot.core.errors import DatabaseNotMigrated
 from bot.core.message import Message
 from bot.delivery import inbox, outbox
 from bot.store.db import Store
-from bot.store.migrate import current_revisions, ensure_schema, head_revisions
+from bot.store.migrate import (
+    alembic_config,
+    current_revisions,
+    ensure_schema,
+    head_revisions,
+    upgrade,
+)
 from bot.store.models import AuditEntry
 
 T = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -28,6 +36,47 @@ def test_the_migrations_build_exactly_the_schema_of_the_models(store: Store) -> 
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
     assert current_revisions(store) == head_revisions(store)
+
+
+def test_the_heads_read_from_the_migration_files_are_alembics_heads() -> None:
+    script = ScriptDirectory.from_config(alembic_config(Store("sqlite://")))
+    assert head_revisions() == set(script.get_heads())
+
+
+def _schema(store: Store) -> dict[str, object]:
+    """Tables with their columns, indexes and unique constraints, as the database reports them."""
+    found = inspect(store.engine)
+    return {
+        table: (
+            sorted((c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)),
+            sorted(
+                (i["name"], tuple(i["column_names"]), i["unique"]) for i in found.get_indexes(table)
+            ),
+            sorted(tuple(u["column_names"]) for u in found.get_unique_constraints(table)),
+            found.get_pk_constraint(table)["constrained_columns"],
+        )
+        for table in sorted(found.get_table_names())
+    }
+
+
+def test_a_database_created_at_first_start_equals_one_built_by_the_migrations(
+    database_url: str,
+) -> None:
+    store = Store(database_url)
+    try:
+        assert ensure_schema(store) == "created"
+        created = _schema(store)
+        assert current_revisions(store) == head_revisions()
+        upgrade(store)  # `porch db upgrade` finds nothing to do
+        assert _schema(store) == created
+        SQLModel.metadata.drop_all(store.engine)
+        with store.engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))
+        assert inspect(store.engine).get_table_names() == []
+        upgrade(store)
+        assert _schema(store) == created
+    finally:
+        store.dispose()
 
 
 def test_an_event_key_is_claimed_once(store: Store) -> None:
