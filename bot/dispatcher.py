@@ -29,6 +29,7 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberPresent,
     MemberRolesChanged,
     MessagePosted,
     ReactionAdded,
@@ -332,7 +333,7 @@ def _track_member(ctx: Context, event: Event) -> None:
     if isinstance(event, MemberRolesChanged):
         _track_platform_roles(ctx, event)
         return
-    if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked):
+    if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked | MemberPresent):
         return
     if isinstance(event, MessagePosted) and not event.is_direct:
         _seen_posting(ctx, event)

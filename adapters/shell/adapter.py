@@ -26,6 +26,7 @@ from bot.core.actions import (
     GroupMessage,
     Invite,
     Kick,
+    ListMembers,
     MessageRef,
     Mute,
     Pin,
@@ -43,6 +44,7 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberPresent,
     MessagePosted,
     ReactionAdded,
 )
@@ -85,6 +87,8 @@ class ShellAdapter:
         self._prompts: dict[str, _Prompt] = {}
         self._channel_of: dict[str, str] = {}
         self._sink: EventSink | None = None
+        self._present: dict[str, set[str]] = {}
+        """Who is in each channel, as far as this terminal chat has seen (for `ListMembers`)."""
         self.shown: list[Shown] = []
         """Every message Porch showed, for tests that want structure rather than lines."""
 
@@ -108,9 +112,11 @@ class ShellAdapter:
         }
         if d.verb == "join":
             self._write(f"* {d.user} joined {d.channel}")
+            self._present.setdefault(d.channel, set()).add(d.user)
             return MemberJoined(**base, channel=d.channel, display_name=d.user)
         if d.verb == "leave":
             self._write(f"* {d.user} left {d.channel}")
+            self._present.get(d.channel, set()).discard(d.user)
             return MemberLeft(**base, channel=d.channel)
         if d.user == BOT:
             self._write(f"(ignored: {d.user} is Porch itself)")
@@ -181,7 +187,28 @@ class ShellAdapter:
                 self._remember_prompt(member, action.message)
             channel = "group:" + ",".join(action.members)
             return self._show(channel, "group " + ", ".join(action.members), action.message)
+        if isinstance(action, ListMembers):
+            await self._list_members(action, ctx)
+            return Delivered(channel=action.channel)
         return self._act(action)
+
+    async def _list_members(self, action: ListMembers, ctx: DeliveryContext) -> None:
+        members = sorted(self._present.get(action.channel, ()))
+        self._write(f"* {BOT} listed the {len(members)} member(s) of {action.channel}")
+        if self._sink is None:
+            return
+        for member in members:
+            await self._sink(
+                MemberPresent(
+                    platform=self.platform,
+                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
+                    occurred_at=self._clock.now(),
+                    member=member,
+                    channel=action.channel,
+                    reason=action.reason,
+                    display_name=member,
+                )
+            )
 
     def _act(self, action: Action) -> Delivered:
         if isinstance(action, Edit):

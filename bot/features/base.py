@@ -40,7 +40,6 @@ from bot.i18n.catalogue import Catalogue
 from bot.store.db import insert_ignore
 from bot.store.models import AuditEntry, MemberRecord, OutboxItem, PromptRecord, TimerRecord
 
-
 _MEMBER = select(MemberRecord).where(
     col(MemberRecord.platform) == bindparam("platform"),
     col(MemberRecord.user_id) == bindparam("user_id"),

@@ -238,16 +238,22 @@ def test_members_from_before_porch_are_enrolled_once_and_welcomed_by_the_running
     dry = _porch("onboard", "--existing", "demo", "--db", db, "--dry-run")
     assert dry.stdout.splitlines() == [
         "shell:olga olga",
-        "1 member(s) of demo would be enrolled into interest.",
+        "1 member(s) of demo Porch has seen would be enrolled into interest; the members of "
+        "#general on shell would be asked for too (only the platform knows them).",
     ]
     first = _porch("onboard", "--existing", "demo", "--db", db)
     second = _porch("onboard", "--existing", "demo", "--db", db)
-    assert first.stdout.splitlines()[-1].startswith("1 member(s) of demo enrolled into interest")
-    assert second.stdout.splitlines()[-1].startswith("0 member(s) of demo enrolled")
+    assert first.stdout.splitlines()[-1].startswith(
+        "1 member(s) of demo Porch has seen enrolled into interest, and the platform asked for "
+        "everyone in #general on shell"
+    )
+    assert second.stdout.splitlines()[-1].startswith("0 member(s) of demo Porch has seen enrolled")
     now = datetime.now(UTC).isoformat()
     later = run_script(":advance 1m\n", tmp_path, db=db, start=now)
     assert later.stdout.count("Hi olga, welcome to **Porch demo**!") == 1
     assert "Hi alice" not in later.stdout and "Hi dana" not in later.stdout
+    # Each run asked this terminal chat, which knows only who joined in that run: nobody.
+    assert later.stdout.count("* porch listed the 0 member(s) of #general") == 2
 
 
 def test_the_committed_playbook_schema_is_current() -> None:

@@ -19,10 +19,13 @@ import typer
 from sqlmodel import Session
 
 from bot.config.schema import CommunityConfig, PorchConfig
+from bot.core.actions import ListMembers
 from bot.core.clock import SystemClock, parse_duration
 from bot.core.errors import ConfigError, DatabaseNotMigrated
+from bot.delivery import outbox
 from bot.features.onboarding import progress
 from bot.features.onboarding.buddies import ids_on
+from bot.features.onboarding.feature import EXISTING_REASON
 from bot.playbooks.schema import OnboardingPlaybook, duration, json_schema
 from bot.store import onboarding as journeys_store
 from bot.store.db import Store, insert_ignore
@@ -154,6 +157,11 @@ def onboard(
         )
     }
     now = SystemClock().now()
+    listings = [
+        ListMembers(platform=platform, channel=channels.main, reason=EXISTING_REASON + chosen)
+        for platform, channels in community.channels.items()
+        if channels is not None and channels.main
+    ]
     with store.transaction() as session:
         members = [
             m
@@ -163,15 +171,26 @@ def onboard(
             if (m.platform, m.user_id) not in staff
         ]
         enrolled = 0 if dry_run else sum(_enrol(session, m, chosen, now) for m in members)
+        if not dry_run:
+            for action in listings:
+                key = f"onboarding:list:{existing}:{chosen}:{action.platform}:{now.isoformat()}"
+                outbox.enqueue(session, key=key, action=action, now=now)
     store.dispose()
     for member in members:
         typer.echo(f"{member.platform}:{member.user_id} {member.display_name}".rstrip())
+    where = ", ".join(f"{a.channel} on {a.platform}" for a in listings) or "no channel"
     if dry_run:
-        typer.echo(f"{len(members)} member(s) of {existing} would be enrolled into {chosen}.")
+        typer.echo(
+            f"{len(members)} member(s) of {existing} Porch has seen would be enrolled into "
+            f"{chosen}; the members of {where} would be asked for too (only the platform knows "
+            "them)."
+        )
         return
     typer.echo(
-        f"{enrolled} member(s) of {existing} enrolled into {chosen}; Porch welcomes them as soon as "
-        "it runs (at once, if it is running). Staff (admins, managers, moderators) are left out."
+        f"{enrolled} member(s) of {existing} Porch has seen enrolled into {chosen}, and the "
+        f"platform asked for everyone in {where}: each member it lists who has never had this "
+        "journey is enrolled too. Porch welcomes them as soon as it runs (at once, if it is "
+        "running). Staff (admins, managers, moderators) are left out."
     )
 
 

@@ -23,6 +23,7 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
+    MemberPresent,
     MessagePosted,
     TextAnswered,
     TimerFired,
@@ -89,12 +90,21 @@ PROGRESS = CommandSpec(
 )
 
 
+EXISTING_REASON = "onboarding:existing:"
+"""`ListMembers.reason` prefix of `porch onboard --existing`; the playbook id follows."""
+
+
 class Onboarding(Feature):
     """Welcomes every new member by DM, once, in their language, and walks them through a playbook."""
 
     name: ClassVar[str] = FEATURE
     commands: ClassVar[tuple[CommandSpec, ...]] = (ONBOARD, STOP, PROGRESS)
-    events: ClassVar[tuple[type[Event], ...]] = (MemberJoined, MemberLeft, MessagePosted)
+    events: ClassVar[tuple[type[Event], ...]] = (
+        MemberJoined,
+        MemberLeft,
+        MessagePosted,
+        MemberPresent,
+    )
 
     def __init__(self) -> None:
         self._programs: dict[str, tuple[OnboardingPlaybook, Program]] = {}
@@ -111,6 +121,8 @@ class Onboarding(Feature):
             self._left(event, ctx)
         elif isinstance(event, MessagePosted) and event.is_direct:
             self._hint_to_pick(event, ctx)
+        elif isinstance(event, MemberPresent) and event.reason.startswith(EXISTING_REASON):
+            self._found_existing(event, ctx)
 
     def _joined(self, event: MemberJoined, ctx: Context) -> None:
         """Start the community's journey; resume a paused one; restart a finished one if asked."""
@@ -132,6 +144,19 @@ class Onboarding(Feature):
                 self._drive(ctx, journey, Runner.resume)
             elif journey.status == store.COMPLETED and playbook.restart_on_rejoin:
                 self._restart(ctx, journey, trigger="join")
+
+    def _found_existing(self, event: MemberPresent, ctx: Context) -> None:
+        """`porch onboard --existing`: a member the platform listed, there before Porch.
+
+        Staff are left out; a member with a journey of this playbook (in any state) is never
+        enrolled again, so listing a channel twice welcomes nobody twice.
+        """
+        playbook_id = event.reason.removeprefix(EXISTING_REASON)
+        if not any(pid == playbook_id for pid, _ in playbooks_of(ctx)):
+            return
+        if ctx.roles_of(event.member) & {Role.ADMIN, Role.MANAGER, Role.MODERATOR}:
+            return
+        self.start(ctx, playbook_id, event.member, trigger="existing")
 
     def _left(self, event: MemberLeft, ctx: Context) -> None:
         """Leaving the community's main channel pauses the journey (not leaving a side channel)."""

@@ -12,7 +12,9 @@ import yaml
 from sqlmodel import select
 
 from bot.config.schema import PorchConfig
-from bot.core.actions import DirectMessage
+from bot.core.actions import DirectMessage, ListMembers
+from bot.delivery import outbox
+from bot.features.onboarding.feature import EXISTING_REASON
 from bot.playbooks.registry import playbooks_for
 from bot.playbooks.schema import OnboardingPlaybook
 from bot.store import onboarding as store
@@ -351,3 +353,30 @@ async def test_members_who_were_there_before_porch_are_enrolled_once(database_ur
             await h.advance(timedelta(minutes=1))
         assert len(dms(h, "old")) == 1
         assert journeys(h)[0].trigger == "existing"
+
+
+async def test_the_members_a_platform_lists_are_enrolled_once_and_staff_never(
+    database_url: str,
+) -> None:
+    """`porch onboard --existing` asks the platform who is in the main channel (ListMembers)."""
+    async with porch(database_url) as h:
+        await h.send(joined("newbie"))
+        h.adapter.rosters["#general"] = [
+            ("old", "Olga"),
+            ("newbie", "Newbie"),
+            ("dana", "Dana"),
+            ("mo", "Mo"),
+            ("porch", "Porch itself"),
+        ]
+        listing = ListMembers(
+            platform="memory", channel="#general", reason=EXISTING_REASON + "interest"
+        )
+        for run in range(2):
+            with h.store.transaction() as session:
+                outbox.enqueue(session, key=f"list:{run}", action=listing, now=h.clock.now())
+            await h.advance(timedelta(minutes=1))
+        assert len(dms(h, "old")) == 1 and "Hi Olga" in dms(h, "old")[0]
+        assert len(dms(h, "newbie")) == 1
+        assert dms(h, "dana") == [] and dms(h, "mo") == [] and dms(h, "porch") == []
+        triggers = {(j.member, j.trigger) for j in journeys(h)}
+        assert triggers == {("newbie", "join"), ("old", "existing")}
