@@ -83,6 +83,17 @@ def check(config: ConfigOpt = None) -> None:
         raise _fail(f"{len(exc.problems)} problem(s) found.") from None
     names = ", ".join(c.id for c in checked.communities)
     typer.echo(f"OK: {len(checked.communities)} communities ({names}).")
+    for warning in config_warnings(settings, checked):
+        typer.echo(f"warning: {warning}", err=True)
+
+
+def config_warnings(settings: Settings, config: PorchConfig) -> list[str]:
+    """What is allowed but may surprise: Porch runs, and says so at `porch check` and start."""
+    from bot.compose import config_base
+    from bot.features.moderation.checks import warnings
+    from bot.playbooks.registry import playbooks_for
+
+    return warnings(config, playbooks_for(config, config_base(settings)))
 
 
 @app.command()

@@ -73,6 +73,30 @@ def test_a_configuration_with_typos_is_refused_with_every_problem(tmp_path: Path
         )
 
 
+def test_a_community_without_a_moderators_channel_passes_the_check_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "porch.yaml"
+    config.write_text(
+        "communities:\n  - id: excel\n    name: Excel\n    kind: interest\n"
+        "    moderators: [mo]\n    playbooks: [house-rules]\n"
+        "    channels:\n      shell: {main: '#excel'}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "warning: community 'excel' has no moderators channel on shell: queue items go by DM "
+        "to its moderators (mo)" in result.stderr
+    )
+
+
 def test_the_demo_configuration_passes_the_check() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "check"],
