@@ -38,6 +38,7 @@ from adapters.matrix.inbound import (
     roles_from_power_levels,
     to_event,
 )
+from adapters.matrix.lease import Lease
 from adapters.matrix.members import report_members
 from adapters.matrix.reactions import ReactionLog
 from adapters.matrix.state import MatrixState
@@ -60,7 +61,14 @@ from bot.core.actions import (
 )
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
-from bot.core.errors import AuthFailed, PlatformError, PorchError, Transient, Unsupported
+from bot.core.errors import (
+    AuthFailed,
+    PlatformError,
+    PorchError,
+    RateLimited,
+    Transient,
+    Unsupported,
+)
 from bot.core.events import Event, MemberRolesChanged
 from bot.core.message import Message
 
@@ -141,6 +149,7 @@ class MatrixAdapter:
         encrypt_new_dms: bool = True,
         require_encrypted_dms: bool = False,
         rate_budget: RateBudget = SYNAPSE_DEFAULT_BUDGET,
+        lease: Lease | None = None,
     ) -> None:
         if not (login.access_token or login.password):
             raise AuthFailed(
@@ -173,6 +182,8 @@ class MatrixAdapter:
         self._m_direct: dict[str, list[str]] = {}
         self._reactions: ReactionLog | None = None
         self._invites_seen: set[str] = set()
+        self._lease = lease
+        """With several replicas: only the one that holds it syncs and sends."""
         self._creators: dict[str, tuple[str, ...]] = {}
         """Room id -> the creators who outrank every power level (room version 12 on)."""
 
@@ -186,7 +197,34 @@ class MatrixAdapter:
         return self._client
 
     async def start(self, sink: EventSink) -> None:
+        """Run Matrix, or, when another replica holds the lease, wait in the background to take
+        it over (so the rest of this Porch starts either way)."""
         self._sink = sink
+        if self._lease is not None and not await self._lease.try_acquire():
+            log.info("another Porch replica runs Matrix; this one waits to take over")
+            self._task = asyncio.create_task(self._run(leading=False), name="matrix-sync")
+            return
+        try:
+            await self._lead()
+        except BaseException:
+            if self._lease is not None:
+                await self._lease.release()
+            raise
+        self._task = asyncio.create_task(self._run(leading=True), name="matrix-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._close()
+        if self._lease is not None:
+            await self._lease.release()
+        self._sink = None
+
+    async def _lead(self) -> None:
+        """Log in and resume from the data directory: this replica runs Matrix now."""
         self._state = MatrixState.load(self.data_dir)
         self._reactions = ReactionLog(self.data_dir)
         self._client = self._new_client()
@@ -197,16 +235,37 @@ class MatrixAdapter:
         except BaseException:
             await self._close()
             raise
-        self._task = asyncio.create_task(self._sync_forever(), name="matrix-sync")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        await self._close()
-        self._sink = None
+    async def _run(self, *, leading: bool) -> None:
+        """Sync while this replica leads; without the lease (or after losing it), take it over."""
+        while True:
+            if not leading:
+                await self._take_over()
+            leading = False
+            if not await self._sync_forever():
+                return
+
+    async def _take_over(self) -> None:
+        """Try for the lease until this replica gets it, then start running Matrix."""
+        assert self._lease is not None
+        while True:
+            await asyncio.sleep(self._lease.try_every)  # the pace of a waiting replica's tries
+            if not await self._lease.try_acquire():
+                continue
+            try:
+                await self._lead()
+            except PorchError as exc:
+                log.warning("took the Matrix lease but could not start Matrix: %s", exc)
+                await self._lease.release()
+                continue
+            log.info("this Porch replica took over Matrix")
+            return
+
+    async def _leading(self) -> bool:
+        """Whether this replica may sync and send now."""
+        if self._client is None:
+            return False
+        return self._lease is None or await self._lease.still_held()
 
     async def _close(self) -> None:
         if self._client is not None:
@@ -283,25 +342,38 @@ class MatrixAdapter:
             self._state.not_before_ms = now_ms - CLOCK_SKEW_MS
         await self._take(response, handle_timeline=resuming)
 
-    async def _sync_forever(self) -> None:
+    async def _sync_forever(self) -> bool:
+        """Sync until the lease is lost (True: wait to take it back) or the credentials are
+        refused (False: nothing more to do)."""
         failures = 0
         while True:
+            if not await self._leading():
+                return await self._step_down()
             client = self.client
             try:
                 await self._keep_keys(client)
                 response = await call(
                     client.sync(timeout=SYNC_TIMEOUT_MS), nio.SyncResponse, "sync"
                 )
+                if not await self._leading():  # the lease went while the sync waited
+                    return await self._step_down()
                 await self._take(response, handle_timeline=True)
                 failures = 0
             except AuthFailed as exc:
                 log.error("Matrix refused Porch's credentials (%s); the sync loop stops", exc)
-                return
+                return False
             except PorchError as exc:
                 failures += 1
                 delay = min(SYNC_RETRY_CAP, 2.0**failures)
                 log.warning("Matrix sync failed (%s); trying again in %.0fs", exc, delay)
                 await asyncio.sleep(delay)  # back-off on a real network failure
+
+    async def _step_down(self) -> bool:
+        """Stop running Matrix after losing the lease; the batch in hand is left to the replica
+        that holds it now (the sync position is not advanced). True: wait to take it back."""
+        log.error("this Porch replica lost the Matrix lease; it stops syncing and sending")
+        await self._close()
+        return True
 
     async def _ready_to_encrypt(self, room_id: str) -> None:
         """Before the first message into an encrypted room: know every member's devices and hold
@@ -482,6 +554,10 @@ class MatrixAdapter:
     # -- outbound ------------------------------------------------------------------------------
 
     async def execute(self, action: Action, ctx: DeliveryContext) -> Delivered:
+        if self._lease is not None and not await self._leading():
+            # Another replica sends Matrix. Not a failure of this Outbox item: it waits a moment
+            # without counting an attempt, and the replica that leads takes it meanwhile.
+            raise RateLimited(self._lease.try_every, scope="global")
         if isinstance(action, Post):
             return await self._post(action, ctx)
         if isinstance(action, DirectMessage):

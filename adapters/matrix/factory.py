@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.matrix.adapter import MatrixAdapter, MatrixLogin
+from adapters.matrix.lease import AdvisoryLease
 from bot.config.schema import MatrixRateLimit, PorchConfig
 from bot.config.settings import Settings
 from bot.core.adapter import RateBudget
@@ -66,7 +67,16 @@ def build_matrix_adapter(settings: Settings, config: PorchConfig, clock: Clock) 
         encrypt_new_dms=matrix.encryption.encrypt_new_dms,
         require_encrypted_dms=matrix.encryption.require_encrypted_dms,
         rate_budget=rate_budget(matrix.rate_limit),
+        lease=lease_for(settings.database_url, matrix.user_id),
     )
+
+
+def lease_for(database_url: str, user_id: str) -> AdvisoryLease | None:
+    """On PostgreSQL, where several replicas may run, a lease per Matrix account decides which
+    one runs Matrix; SQLite means one process, which needs none."""
+    if not database_url.startswith(("postgres://", "postgresql")):
+        return None
+    return AdvisoryLease(database_url, f"porch:matrix:{user_id}")
 
 
 def rate_budget(limit: MatrixRateLimit) -> RateBudget:

@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import col, select
 
 from adapters.matrix.adapter import EXEMPT_BUDGET, MatrixAdapter, MatrixLogin
+from adapters.matrix.lease import Lease
 from adapters.matrix.state import STATE_FILE
 from bot.app import Porch
 from bot.core.actions import Post
@@ -81,6 +82,7 @@ class World:
     playbooks: dict[str, Any] = field(default_factory=dict)
     encrypt_new_dms: bool = False
     managers: tuple[str, ...] = ()
+    lease: Lease | None = None
 
     async def start(self) -> Porch:
         adapter = MatrixAdapter(
@@ -93,6 +95,7 @@ class World:
             role_rooms=[self.room_id],
             encrypt_new_dms=self.encrypt_new_dms,
             rate_budget=EXEMPT_BUDGET,
+            lease=self.lease,
         )
         community = builders.community(
             platform="matrix",
