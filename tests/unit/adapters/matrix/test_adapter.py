@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,11 +24,13 @@ from adapters.matrix.factory import build_matrix_adapter
 from adapters.matrix.state import MatrixState
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
-from bot.core.actions import Capability
+from bot.core.actions import Capability, Post
 from bot.core.adapter import DeliveryContext, RateBudget
 from bot.core.clock import FakeClock
-from bot.core.errors import ConfigError
+from bot.core.errors import ConfigError, RateLimited
+from bot.core.message import Message
 from bot.testing import builders
+from bot.testing.contract import Sink
 
 BOT = "@porch:example.org"
 
@@ -223,3 +226,35 @@ def test_with_require_encrypted_dms_an_unencrypted_dm_room_is_not_reused(tmp_pat
     assert adapter._refuses_unencrypted("!plain:x") and not adapter._refuses_unencrypted(
         "!secret:x"
     )
+
+
+@dataclass
+class HeldElsewhere:
+    """A lease another replica holds (the real one is tested on PostgreSQL)."""
+
+    try_every: float = 60.0
+    released: bool = False
+
+    async def try_acquire(self) -> bool:
+        return False
+
+    async def still_held(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        self.released = True
+
+
+async def test_a_replica_without_the_lease_starts_without_matrix_and_hands_sends_back(
+    tmp_path: Path,
+) -> None:
+    lease = HeldElsewhere()
+    adapter = bare_adapter(tmp_path, lease=lease)
+    await adapter.start(Sink())
+    assert adapter._client is None, "it neither logged in nor synced"
+    post = Post(platform="matrix", channel="!main:x", message=Message(text="hi"))
+    with pytest.raises(RateLimited) as raised:
+        await adapter.execute(post, DeliveryContext(key="k", outbox_id=1))
+    assert (raised.value.retry_after, raised.value.scope) == (60.0, "global")
+    await adapter.stop()
+    assert lease.released
