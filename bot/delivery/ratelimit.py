@@ -41,6 +41,14 @@ class TokenBucket:
         self._refill(t)
         self.tokens -= 1
 
+    def is_fresh(self, t: float) -> bool:
+        """Full and not paused at `t`: no different from a new bucket, so it may be forgotten."""
+        if t < self.paused_until:
+            return False
+        if self.updated is None:
+            return True
+        return self.tokens + max(0.0, t - self.updated) * self.rate >= self.capacity
+
     def pause(self, t: float, seconds: float) -> None:
         """The platform said 429: nothing from this bucket until `t + seconds`, and start empty."""
         self.paused_until = max(self.paused_until, t + seconds)
@@ -55,6 +63,9 @@ class RateLimiter:
     _global: dict[str, TokenBucket] = field(default_factory=dict)
     _channel: dict[str, TokenBucket] = field(default_factory=dict)
     _origin: datetime | None = None
+    _prune_at: int = 1024
+    """Forget fresh channel buckets when there are more than this many: a wave of DMs to
+    thousands of members would otherwise keep one bucket per member for ever."""
 
     def _seconds(self, now: datetime) -> float:
         """Seconds since the first call: small floats, so a 20 ms wait is not lost to rounding
@@ -63,17 +74,28 @@ class RateLimiter:
             self._origin = now
         return (now - self._origin).total_seconds()
 
-    def _buckets(self, platform: str, rate_key: str) -> tuple[TokenBucket, TokenBucket]:
+    def _buckets(self, platform: str, rate_key: str, t: float) -> tuple[TokenBucket, TokenBucket]:
         budget = self.budgets[platform]
         g = self._global.get(platform)
         if g is None:
             g = self._global[platform] = TokenBucket(budget.per_second, budget.burst)
         c = self._channel.get(rate_key)
         if c is None:
+            if len(self._channel) >= self._prune_at:
+                self._prune(t)
             c = self._channel[rate_key] = TokenBucket(
                 budget.per_channel_per_second, budget.per_channel_burst
             )
         return g, c
+
+    def _prune(self, t: float) -> None:
+        for key in [k for k, b in self._channel.items() if b.is_fresh(t)]:
+            del self._channel[key]
+        self._prune_at = max(1024, 2 * len(self._channel))
+
+    def channel_buckets(self) -> int:
+        """How many per-channel buckets are kept (for tests and metrics)."""
+        return len(self._channel)
 
     def try_take(self, platform: str, rate_key: str, now: datetime) -> float:
         """Take a token from both buckets, or return how long to wait (taking nothing).
@@ -81,7 +103,7 @@ class RateLimiter:
         A wait is rounded up to whole microseconds (what a datetime can hold).
         """
         t = self._seconds(now)
-        g, c = self._buckets(platform, rate_key)
+        g, c = self._buckets(platform, rate_key, t)
         wait = max(g.wait_time(t), c.wait_time(t))
         if wait > 0:
             return _round_up(wait)
@@ -101,8 +123,9 @@ class RateLimiter:
     def pause(
         self, platform: str, rate_key: str, scope: str, now: datetime, seconds: float
     ) -> None:
-        g, c = self._buckets(platform, rate_key)
-        (g if scope == "global" else c).pause(self._seconds(now), seconds)
+        t = self._seconds(now)
+        g, c = self._buckets(platform, rate_key, t)
+        (g if scope == "global" else c).pause(t, seconds)
 
 
 def _round_up(seconds: float) -> float:

@@ -50,3 +50,17 @@ def test_the_platform_wait_is_known_before_any_channel_is_tried() -> None:
     assert limiter.platform_wait("m", T) == 0
     limiter.try_take("m", "m:a", T)
     assert limiter.platform_wait("m", T) == 1.0
+
+
+def test_channel_buckets_are_forgotten_once_full_again_but_a_busy_one_is_kept() -> None:
+    limiter = RateLimiter({"m": RateBudget(1e9, 1_000_000, 1, 1)})
+    limiter.try_take("m", "m:busy", T)
+    for i in range(5_000):
+        assert limiter.try_take("m", f"m:dm:{i}", T + timedelta(seconds=i / 100)) == 0
+        if i == 4_000:
+            limiter.pause("m", "m:busy", "channel", T + timedelta(seconds=i / 100), 3600)
+    assert limiter.channel_buckets() <= 1_100
+    # The paused bucket survived every pruning: it still makes the caller wait.
+    assert limiter.try_take("m", "m:busy", T + timedelta(seconds=51)) > 3000
+    # A bucket that was just used is empty, not forgotten: it still makes the caller wait.
+    assert limiter.try_take("m", "m:dm:4999", T + timedelta(seconds=49.99)) > 0
