@@ -61,16 +61,22 @@ class _Action(BaseModel):
         return self.platform
 
 
-class Post(_Action):
-    """Post in a channel or room, optionally as a reply in a thread."""
+class _InChannel(_Action):
+    """An action in one channel or room: it spends from that channel's rate bucket and keeps
+    its order with everything else Porch does there."""
 
-    kind: Literal["post"] = "post"
     channel: str
-    message: Message
-    thread: MessageRef | None = None
 
     def rate_key(self) -> str:
         return f"{self.platform}:{self.channel}"
+
+
+class Post(_InChannel):
+    """Post in a channel or room, optionally as a reply in a thread."""
+
+    kind: Literal["post"] = "post"
+    message: Message
+    thread: MessageRef | None = None
 
 
 class DirectMessage(_Action):
@@ -95,124 +101,89 @@ class GroupMessage(_Action):
         return f"{self.platform}:group:{','.join(sorted(self.members))}"
 
 
-class Ephemeral(_Action):
+class Ephemeral(_InChannel):
     """A reply only `member` sees in `channel` (Slack ephemeral); degraded to a DM elsewhere."""
 
     kind: Literal["ephemeral"] = "ephemeral"
-    channel: str
     member: str
     message: Message
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Edit(_Action):
+class Edit(_InChannel):
     """Replace the content of a message Porch posted earlier."""
 
     kind: Literal["edit"] = "edit"
-    channel: str
     target: MessageRef
     message: Message
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class React(_Action):
+class React(_InChannel):
     kind: Literal["react"] = "react"
-    channel: str
     target: MessageRef
     emoji: str
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Redact(_Action):
+class Redact(_InChannel):
     """Remove a message (Slack delete, Matrix redaction), with a reason where the platform keeps one.
 
     `others` says the message is a member's, not Porch's own: that needs `REDACT_ANY`.
     """
 
     kind: Literal["redact"] = "redact"
-    channel: str
     target: MessageRef
     reason: str = ""
     others: bool = False
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Pin(_Action):
+class Pin(_InChannel):
     kind: Literal["pin"] = "pin"
-    channel: str
     target: MessageRef
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Unpin(_Action):
+class Unpin(_InChannel):
     """Take a pin off a message (crisis off unpins the statement crisis on pinned)."""
 
     kind: Literal["unpin"] = "unpin"
-    channel: str
     target: MessageRef
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Invite(_Action):
+class Invite(_InChannel):
     kind: Literal["invite"] = "invite"
-    channel: str
     member: str
 
 
-class Kick(_Action):
+class Kick(_InChannel):
     kind: Literal["kick"] = "kick"
-    channel: str
     member: str
     reason: str = ""
 
 
-class Ban(_Action):
+class Ban(_InChannel):
     kind: Literal["ban"] = "ban"
-    channel: str
     member: str
     reason: str = ""
 
 
-class Mute(_Action):
+class Mute(_InChannel):
     """Keep `member` from writing in `channel` until `until` (Matrix: a power level below the
     room's `events_default`). The platform may not expire it: the core sends `Unmute` from a
     durable timer at `until`, so a restart never leaves anyone muted for good."""
 
     kind: Literal["mute"] = "mute"
-    channel: str
     member: str
     until: datetime
     reason: str = ""
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class Unmute(_Action):
+class Unmute(_InChannel):
     """Let `member` write in `channel` again, as they could before the `Mute`."""
 
     kind: Literal["unmute"] = "unmute"
-    channel: str
     member: str
     reason: str = ""
 
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
-
-class ListMembers(_Action):
+class ListMembers(_InChannel):
     """Ask the platform who is in `channel`; the adapter answers with one `MemberPresent` event
     per member (not Porch itself) through its sink, each carrying `reason` back to the features.
 
@@ -220,11 +191,7 @@ class ListMembers(_Action):
     """
 
     kind: Literal["list_members"] = "list_members"
-    channel: str
     reason: str
-
-    def rate_key(self) -> str:
-        return f"{self.platform}:{self.channel}"
 
 
 class PublishHome(_Action):
