@@ -27,6 +27,7 @@ from bot.core.events import (
     ChoicePicked,
     CommandInvoked,
     Event,
+    HomeOpened,
     MemberJoined,
     MemberLeft,
     MemberPresent,
@@ -132,7 +133,14 @@ class Dispatcher:
             found = directory.community_of(event.platform, channel)
             if found is not None or not isinstance(event, ReactionAdded):
                 return found
-        return self._home_community(session, event.platform, event.member)
+        found = self._home_community(session, event.platform, event.member)
+        if found is None and isinstance(event, HomeOpened):
+            # The home feature gathers the page across communities; any one of them will do.
+            on_platform = (
+                c for c in self._services.config.communities if event.platform in c.channels
+            )
+            return next(on_platform, None)
+        return found
 
     def _home_community(
         self, session: Session, platform: str, member: str

@@ -149,6 +149,9 @@ def channel_on(channel: str | dict[str, str], platform: str) -> str | None:
 class _Step(_Strict):
     id: Identifier | None = None
     """Names the step: for answers (`answers.<id>`), `if: answered`, and reports."""
+    title: Text | None = None
+    """What the member's checklist on their home page calls this step (plain text, not a
+    template); a step with a title is listed there even if it is not one the member does."""
 
 
 class _Prompting(_Step):

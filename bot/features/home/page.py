@@ -13,5 +13,19 @@ def home_page(title: str, intro: str, sections: Sequence[str | None]) -> Message
     return Message(text="\n\n".join(parts))
 
 
+def grouped_page(
+    title: str, intro: str, groups: Sequence[tuple[str, Sequence[str | None]]]
+) -> Message:
+    """A page for a member of several communities: each community's heading, then its sections.
+
+    A heading stays even when no feature had anything to show there: the member still sees
+    every community they belong to.
+    """
+    sections: list[str | None] = []
+    for heading, parts in groups:
+        sections += [heading, *parts]
+    return home_page(title, intro, sections)
+
+
 def glance(title: str, lines: Sequence[str]) -> str:
     return "\n".join([title, *lines])

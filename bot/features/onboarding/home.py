@@ -7,19 +7,52 @@ from collections.abc import Sequence
 
 from bot.features.base import Context
 from bot.features.onboarding import progress
-from bot.playbooks.schema import OnboardingPlaybook, duration
+from bot.playbooks.program import node_id, walk
+from bot.playbooks.schema import (
+    AcceptRulesStep,
+    AskStep,
+    AskTextStep,
+    ChecklistStep,
+    OnboardingPlaybook,
+    PickInterestsStep,
+    Step,
+    duration,
+)
 from bot.playbooks.templates import pick
 from bot.store import onboarding as store
 
 DONE, HERE, LATER = "✅", "➡️", "▫️"
+TASKS = (AskStep, AskTextStep, AcceptRulesStep, PickInterestsStep, ChecklistStep)
+"""Steps the member does, listed on the checklist even without a `title`."""
 
 
-def checklist(step_ids: Sequence[str], current: str, *, finished: bool) -> list[tuple[str, str]]:
-    """`(mark, step)` for each named step: done before the current one, the current, still ahead."""
-    at = len(step_ids) if finished or current not in step_ids else step_ids.index(current)
+def checklist(items: Sequence[tuple[int, str]], at: int | None) -> list[tuple[str, str]]:
+    """`(mark, label)` for each `(position, label)` item: done before position `at`, the current
+    one at it, still ahead after it. `at` None means the journey is past every item."""
     return [
-        (DONE if i < at else HERE if i == at else LATER, step) for i, step in enumerate(step_ids)
+        (DONE if at is None or p < at else HERE if p == at else LATER, label) for p, label in items
     ]
+
+
+def listed(steps: Sequence[Step]) -> list[tuple[int, Step]]:
+    """The playbook's top-level steps the checklist shows, with their position."""
+    return [(p, s) for p, s in enumerate(steps) if s.title is not None or isinstance(s, TASKS)]
+
+
+def position_of(steps: Sequence[Step], current: str) -> int | None:
+    """The top-level position of the journey's current step; a step nested in a choice or an
+    `if` counts as the step that holds it. None if the playbook no longer has it."""
+    for path, step in walk(steps):
+        if node_id(step, path) == current:
+            return int(path[1])
+    return None
+
+
+def step_label(ctx: Context, step: Step, locale: str) -> str:
+    """The step's own title in the member's language, else a label for what kind of step it is."""
+    if step.title is not None:
+        return pick(step.title, locale, ctx.community.locale)
+    return ctx.text(f"home.step_{step.do}", locale)
 
 
 def home_section(ctx: Context, member: str, *, manages: bool) -> str | None:
@@ -32,13 +65,13 @@ def home_section(ctx: Context, member: str, *, manages: bool) -> str | None:
         if not isinstance(playbook, OnboardingPlaybook) or journey.status == store.STOPPED:
             continue
         if journey.status == store.COMPLETED:
-            title = pick(playbook.title, locale)
+            title = pick(playbook.title, locale, ctx.community.locale)
             lines.append(ctx.text("home.onboarding_done", locale, title=title))
             continue
-        steps = [str(step.id) for step in playbook.steps if getattr(step, "id", None)]
+        items = [(p, step_label(ctx, s, locale)) for p, s in listed(playbook.steps)]
         lines += [
-            "- " + ctx.text("home.onboarding_step", locale, mark=mark, step=step)
-            for mark, step in checklist(steps, journey.step, finished=False)
+            "- " + ctx.text("home.onboarding_step", locale, mark=mark, step=label)
+            for mark, label in checklist(items, position_of(playbook.steps, journey.step))
         ]
     if manages:
         lines.append(_glance(ctx, locale))
