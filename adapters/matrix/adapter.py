@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 import nio
 
-from adapters.matrix import power, render
+from adapters.matrix import moderation, power, render
 from adapters.matrix.errors import call
 from adapters.matrix.inbound import (
     InboundRules,
@@ -89,6 +89,7 @@ CAPABILITIES = frozenset(
         Capability.BAN,
         Capability.PIN,
         Capability.LIST_MEMBERS,
+        Capability.MUTE,
     }
 )
 """What Matrix really has. No ephemeral messages, modals or home tabs: the core degrades those."""
@@ -588,6 +589,9 @@ class MatrixAdapter:
                 raise Transient("the Matrix adapter is not started")
             now = self._clock.now()
             return await report_members(self.client, self.user_id, action, ctx, self._sink, now)
+        if isinstance(action, moderation.ModerationAction):
+            levels = self._power_levels(action.channel)
+            return await moderation.carry_out(self.client, self.user_id, action, levels)
         raise Unsupported(self.platform, action.kind)
 
     async def _post(self, action: Post, ctx: DeliveryContext) -> Delivered:
