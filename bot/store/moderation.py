@@ -9,6 +9,7 @@ shown to the reported member.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import Column, Index, UniqueConstraint, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.db import insert_ignore
+from bot.store.models import OutboxItem, PromptRecord, TimerRecord
 from bot.store.types import UTCDateTime
 
 OPEN = "open"
@@ -148,6 +150,36 @@ def open_case(
 def case_by_prompt(session: Session, prompt_id: str) -> ModerationCase | None:
     stmt = select(ModerationCase).where(ModerationCase.prompt_id == prompt_id).with_for_update()
     return session.exec(stmt).first()
+
+
+@dataclass(frozen=True, slots=True)
+class DmCopy:
+    """A queue item sent to one member by DM: its own prompt, and the DM's channel once it was
+    delivered (None before, or where the platform names none)."""
+
+    prompt_id: str
+    member: str
+    channel: str | None
+
+
+def dm_copies(session: Session, *, prompt_id: str, separator: str) -> list[DmCopy]:
+    """The DM copies of the queue item `prompt_id` (their prompt ids are `<prompt_id><separator>
+    <member>`), in the order they were sent."""
+    stmt = (
+        select(PromptRecord.prompt_id, PromptRecord.member, OutboxItem.channel)
+        .outerjoin(OutboxItem, col(OutboxItem.key) == col(PromptRecord.effect_key))
+        .where(col(PromptRecord.prompt_id).startswith(prompt_id + separator, autoescape=True))
+        .order_by(col(PromptRecord.id))
+    )
+    return [DmCopy(p, m, c) for p, m, c in session.exec(stmt)]
+
+
+def timers_pending(session: Session, *, prefix: str) -> bool:
+    """Is any timer whose key starts with `prefix` still to fire (the other rooms of a mute)?"""
+    stmt = select(TimerRecord.id).where(
+        col(TimerRecord.key).startswith(prefix, autoescape=True), TimerRecord.status == "pending"
+    )
+    return session.exec(stmt).first() is not None
 
 
 def add_report(session: Session, *, case: ModerationCase, reporter: str, now: datetime) -> bool:

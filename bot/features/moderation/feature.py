@@ -359,27 +359,27 @@ class Moderation(Feature):
         )
 
     def _edit_queue_item(self, ctx: Context, case: store.ModerationCase, message: Message) -> None:
-        """Show the queue item anew (more reports, or closed) where it was posted. Items sent by
-        DM stay as they are; when one is closed, each recipient is told the outcome instead."""
-        channel = _queue_channel(ctx)
+        """Show the queue item anew (more reports, or closed) in every copy of it: the post in
+        the moderators' channel, or each DM it went to. A closed item's DM prompts close too, so
+        a late click on another copy does nothing."""
         if not case.prompt_id:
             return
+        step = f"edit:{case.status}:{case.reporters}"
+        channel = _queue_channel(ctx)
         if channel:
-            ctx.emit(
-                f"{case.prompt_id}:edit:{case.status}:{case.reporters}",
-                Edit(
-                    platform=ctx.platform,
-                    channel=channel,
-                    target=MessageRef(effect_key=case.prompt_id),
-                    message=message,
-                ),
+            target = MessageRef(effect_key=case.prompt_id)
+            edit = Edit(platform=ctx.platform, channel=channel, target=target, message=message)
+            ctx.emit(f"{case.prompt_id}:{step}", edit)
+            return
+        for copy in store.dm_copies(ctx.session, prompt_id=case.prompt_id, separator=DM_PROMPT):
+            if case.status != store.OPEN:
+                ctx.close_prompt(copy.prompt_id)
+            shown = (
+                message.model_copy(update={"prompt_id": copy.prompt_id})
+                if message.choices
+                else message
             )
-            return
-        if case.status == store.OPEN:
-            return
-        for person in _queue_people(ctx):
-            ctx.close_prompt(_dm_prompt(case, person))
-            ctx.dm(f"{case.prompt_id}:outcome:{person}", person, message)
+            _edit_dm(ctx, f"{copy.prompt_id}:{step}", copy, shown)
 
     def on_prompt(
         self, event: ChoicePicked | TextAnswered, prompt: PromptRecord, ctx: Context
@@ -419,7 +419,8 @@ class Moderation(Feature):
             self._remove_from_queue(ctx, case)
             case.status = "removed"
         elif choice == render.MUTE:
-            detail["until"] = _mute(ctx, case, minutes).isoformat()
+            until, rooms = _mute(ctx, case, minutes)
+            detail |= {"until": until.isoformat(), "channels": rooms}
             case.status = "muted"
         elif choice == render.KICK:
             kick = Kick(
@@ -435,6 +436,7 @@ class Moderation(Feature):
             author=ctx.name_of(case.author),
             channel=case.channel,
             minutes=minutes,
+            rooms=", ".join(detail.get("channels", ())),
         )
         case.resolved_by = moderator
         case.updated_at = ctx.now
@@ -491,7 +493,7 @@ class Moderation(Feature):
         """
         recent = self._memory.recent.get((ctx.platform, message_id))
         if recent is None and quoted is not None:
-            recent = Recent(quoted.author, excerpt(quoted.text, (0, 0)), "")
+            recent = Recent(quoted.author, excerpt(quoted.text, (0, 0)), quoted.permalink)
         author = recent.author if recent is not None else ""
         case, created = store.open_case(
             ctx.session,
@@ -582,6 +584,18 @@ DM_PROMPT = ":dm:"
 
 def _dm_prompt(case: store.ModerationCase, person: str) -> str:
     return f"{case.prompt_id}{DM_PROMPT}{person}"
+
+
+def _edit_dm(ctx: Context, key: str, copy: store.DmCopy, message: Message) -> None:
+    """Replace a queue item's DM copy with `message`. The edit names the DM by the channel its
+    delivery reported, or by the member (Slack opens the member's DM); where the platform
+    cannot edit, the new version comes as a DM of its own."""
+    if not ctx.can(Capability.EDIT):
+        ctx.dm(key, copy.member, message)
+        return
+    target = MessageRef(effect_key=copy.prompt_id)
+    channel = copy.channel or copy.member
+    ctx.emit(key, Edit(platform=ctx.platform, channel=channel, target=target, message=message))
 
 
 def _queue_channel(ctx: Context) -> str | None:
@@ -754,46 +768,63 @@ def _emitted_here(ctx: Context, key: str) -> bool:
     return ctx.session.exec(stmt).first() is not None
 
 
-def _mute(ctx: Context, case: store.ModerationCase, minutes: int) -> datetime:
-    """Mute the author in the case's channel; a durable timer unmutes them (restarts included).
+def _mute(ctx: Context, case: store.ModerationCase, minutes: int) -> tuple[datetime, list[str]]:
+    """Mute the author in every room of the community on this platform (not the moderators'):
+    one `Mute` per room, each with its own durable unmute timer (restarts included).
 
-    Returns when the mute ends."""
+    Returns when the mute ends and the rooms it covers."""
     until = ctx.now + timedelta(minutes=minutes)
-    ctx.emit(
-        f"{case.prompt_id}:mute",
-        Mute(
-            platform=ctx.platform,
-            channel=case.channel,
+    rooms = _mute_rooms(ctx, case.channel)
+    for room in rooms:
+        ctx.emit(
+            f"{case.prompt_id}:mute:{room}",
+            Mute(
+                platform=ctx.platform,
+                channel=room,
+                member=case.author,
+                until=until,
+                reason=case.rule_id,
+            ),
+        )
+        ctx.start_timer(
+            f"{case.prompt_id}:unmute:{room}",
+            until,
+            feature=FEATURE,
             member=case.author,
-            until=until,
-            reason=case.rule_id,
-        ),
-    )
-    ctx.start_timer(
-        f"{case.prompt_id}:unmute",
-        until,
-        feature=FEATURE,
-        member=case.author,
-        subject="unmute",
-        payload={"channel": case.channel, "case": str(case.id)},
-    )
+            subject="unmute",
+            payload={"channel": room, "case": str(case.id), "rooms": " ".join(rooms)},
+        )
     _tell_author(ctx, case, partial(render.muting, minutes=minutes), "muted")
-    return until
+    return until, rooms
+
+
+def _mute_rooms(ctx: Context, channel: str) -> list[str]:
+    """Where a mute applies: the flagged message's channel first, then the community's other
+    channels on this platform (main, intro, others), never the moderators' channel."""
+    channels = _channels(ctx)
+    if channels is None:
+        return [channel]
+    rooms = [c for c in (channel, *channels.all()) if c != channels.moderators]
+    return list(dict.fromkeys(rooms)) or [channel]
 
 
 def _unmute(ctx: Context, event: TimerFired) -> None:
-    """A mute's time is up: let the member write again, and log it."""
+    """A mute's time is up in one room: let the member write there again. The mute is logged
+    once, when the last of its rooms is unmuted."""
     channel = event.payload["channel"]
     ctx.emit(
         f"{event.timer_key}:done",
         Unmute(platform=ctx.platform, channel=channel, member=event.member, reason="mute ended"),
     )
+    rooms = event.payload.get("rooms")
+    if rooms and store.timers_pending(ctx.session, prefix=event.timer_key.removesuffix(channel)):
+        return
     ctx.audit(
         actor="porch",
         action="moderation.unmuted",
         subject=event.member,
         case=int(event.payload["case"]),
-        channel=channel,
+        channels=(rooms or channel).split(" "),
     )
 
 

@@ -93,7 +93,8 @@ def muting(
     rule: HouseRuleText | None,
     minutes: int,
 ) -> str:
-    """Why the author cannot write in a channel for a while, and for how long."""
+    """Why the author cannot write in the community's channels for a while, and for how long;
+    `channel` is where the message was."""
     return _notice(
         say, "muted", name=name, channel=channel, reason=reason, rule=rule, minutes=minutes
     )

@@ -58,11 +58,15 @@ async def porch(
     capabilities: frozenset[Capability] = frozenset(Capability),
     moderators_channel: str | None = "#moderators",
     moderators: tuple[str, ...] = ("mo",),
+    others: tuple[str, ...] = ("#random",),
     **policy: Any,
 ) -> AsyncIterator[Harness]:
     config = builders.config(
         builders.community(
-            playbooks=("rules",), moderators_channel=moderators_channel, moderators=moderators
+            playbooks=("rules",),
+            moderators_channel=moderators_channel,
+            moderators=moderators,
+            others=others,
         )
     )
     adapter = MemoryAdapter(capabilities=capabilities)

@@ -22,6 +22,9 @@ from tests.unit.features.moderation.kit import (
     queue_posts,
 )
 
+EVERY_ACTION = ["dismiss", "remind", "remove", "mute", "kick"]
+"""The one-click actions of a queue item where the platform can do everything."""
+
 
 async def test_a_keyword_breach_gets_a_private_reminder_quoting_the_house_rule(
     database_url: str,
@@ -75,13 +78,7 @@ async def test_without_permission_to_remove_the_breach_is_queued_saying_what_to_
         [post] = queue_posts(h)
         assert "PORCH_SLACK_ADMIN_TOKEN" in post.message.text
         assert "topsecret" in post.message.text
-        assert [c.id for c in post.message.choices] == [
-            "dismiss",
-            "remind",
-            "remove",
-            "mute",
-            "kick",
-        ]
+        assert [c.id for c in post.message.choices] == EVERY_ACTION
 
 
 async def test_beyond_the_hourly_cap_removals_are_queued_instead_and_say_so(
@@ -186,35 +183,41 @@ async def test_mute_is_not_offered_where_the_platform_cannot_mute(database_url: 
         assert dms_to(h, "mo") == ["Porch cannot mute members on this platform."]
 
 
-async def test_a_moderator_mutes_the_author_for_the_playbooks_minutes_and_porch_unmutes(
+async def test_a_moderator_mutes_the_author_in_every_community_channel_and_porch_unmutes(
     database_url: str,
 ) -> None:
     async with porch(database_url, mute_minutes=45) as h:
-        await h.send(said("alice", "try my casino", message_id="m3"))
+        await h.send(said("alice", "try my casino", message_id="m3", channel="#random"))
         [post] = queue_posts(h)
         assert post.message.prompt_id
         [label] = [c.label for c in post.message.choices if c.id == "mute"]
         assert label == "Mute for 45 minutes"
         await h.send(picked("mo", post.message.prompt_id, "mute"))
-        [mute] = [e.action for e in h.adapter.executed if isinstance(e.action, Mute)]
-        assert (mute.channel, mute.member) == ("#general", "alice")
-        assert mute.until == h.clock.now() + timedelta(minutes=45)
-        assert "for 45 minutes" in dms_to(h, "alice")[0]
-        assert "mo muted alice in #general for 45 minutes" in queue_edits(h)[0].message.text
+        mutes = [e.action for e in h.adapter.executed if isinstance(e.action, Mute)]
+        rooms = ["#random", "#general", "#introductions"]
+        assert [(m.channel, m.member) for m in mutes] == [(r, "alice") for r in rooms]
+        assert {m.until for m in mutes} == {h.clock.now() + timedelta(minutes=45)}
+        [told] = dms_to(h, "alice")
+        assert "in all of this community's channels for 45 minutes" in told
+        assert "mo muted alice for 45 minutes in #random, #general, #introductions" in (
+            queue_edits(h)[0].message.text
+        )
         [muted] = audit(h, "moderation.muted")
         assert (muted.actor, muted.subject, muted.detail["until"]) == (
             "mo",
             "alice",
-            mute.until.isoformat(),
+            mutes[0].until.isoformat(),
         )
+        assert muted.detail["channels"] == rooms
         await h.advance(timedelta(minutes=44))
         assert "unmute" not in kinds(h)
         await h.advance(timedelta(minutes=1))
-        [unmute] = [e.action for e in h.adapter.executed if isinstance(e.action, Unmute)]
-        assert (unmute.channel, unmute.member) == ("#general", "alice")
-        assert [e.subject for e in audit(h, "moderation.unmuted")] == ["alice"]
+        unmutes = [e.action for e in h.adapter.executed if isinstance(e.action, Unmute)]
+        assert sorted((u.channel, u.member) for u in unmutes) == sorted((r, "alice") for r in rooms)
+        [unmuted] = audit(h, "moderation.unmuted")
+        assert (unmuted.subject, sorted(unmuted.detail["channels"])) == ("alice", sorted(rooms))
         await h.advance(timedelta(hours=2))
-        assert kinds(h).count("unmute") == 1
+        assert kinds(h).count("unmute") == 3
 
 
 async def test_the_unmute_survives_a_restart(database_url: str) -> None:
@@ -225,7 +228,8 @@ async def test_the_unmute_survives_a_restart(database_url: str) -> None:
         await h.send(picked("mo", post.message.prompt_id, "mute"))
         await h.restart()
         await h.advance(timedelta(minutes=61))
-        assert [e.action.kind for e in h.adapter.executed].count("unmute") == 1
+        assert [e.action.kind for e in h.adapter.executed].count("unmute") == 3
+        assert len(audit(h, "moderation.unmuted")) == 1
 
 
 async def test_reports_never_reveal_the_reporter_and_raise_priority_by_distinct_reporters(
@@ -470,6 +474,15 @@ def prompts_dmed(h: Any) -> dict[str, str]:
     }
 
 
+def dm_ids(h: Any) -> dict[str, str]:
+    """Queue items sent by DM: recipient -> the platform's message id of their copy."""
+    return {
+        e.action.member: e.message_id
+        for e in h.adapter.executed
+        if e.action.kind == "dm" and e.action.message.prompt_id
+    }
+
+
 async def test_without_a_moderators_channel_each_moderator_gets_the_queue_item_by_dm(
     database_url: str,
 ) -> None:
@@ -483,8 +496,11 @@ async def test_without_a_moderators_channel_each_moderator_gets_the_queue_item_b
         assert queued.detail["by_dm"] == 2
         await h.send(picked("mia", prompts["mia"], "remove"))
         assert kinds(h).count("redact") == 1
-        assert "Removed by mia" in dms_to(h, "mo")[-1]
-        assert "Removed by mia" in dms_to(h, "mia")[-1]
+        edits = queue_edits(h)
+        assert sorted(e.channel for e in edits) == ["mia", "mo"]
+        assert all("Removed by mia" in e.message.text and not e.message.choices for e in edits)
+        assert {e.target.message_id for e in edits} == set(dm_ids(h).values())
+        assert not any("Removed by mia" in t for t in dms_to(h, "mo"))
         await h.send(picked("mo", prompts["mo"], "dismiss"))
         assert [e.actor for e in audit(h) if e.action == "moderation.dismissed"] == []
         assert kinds(h).count("redact") == 1
@@ -511,7 +527,38 @@ async def test_a_report_without_a_moderators_channel_reaches_the_moderators_by_d
         await h.send(reacted("dave", "m5", "🚩"))
         [item] = [t for t in dms_to(h, "mo") if "Needs a look" in t]
         assert "Reported by 1 member" in item
-        assert queue_edits(h) == []
+        [edit] = queue_edits(h)
+        assert (edit.channel, edit.target.message_id) == ("mo", dm_ids(h)["mo"])
+        assert "priority: raised" in edit.message.text
+        assert "Reported by 2 member" in edit.message.text
+        assert [c.id for c in edit.message.choices] == EVERY_ACTION
+        assert edit.message.prompt_id == prompts_dmed(h)["mo"]
+        await h.send(picked("mo", prompts_dmed(h)["mo"], "dismiss"))
+        assert "Dismissed by mo" in queue_edits(h)[-1].message.text
+        assert [e.actor for e in audit(h, "moderation.dismissed")] == ["mo"]
+
+
+async def test_dm_copies_of_a_queue_item_show_each_new_report_and_the_outcome(
+    database_url: str,
+) -> None:
+    async with porch(database_url, moderators_channel=None, moderators=("mo", "mia")) as h:
+        await h.send(said("alice", "hmm", message_id="m5"))
+        for reporter in ("carol", "dave", "erin"):
+            await h.send(reacted(reporter, "m5", "🚩"))
+        by_copy: dict[str, list[str]] = {}
+        for e in queue_edits(h):
+            by_copy.setdefault(e.channel, []).append(e.message.text)
+        assert sorted(by_copy) == ["mia", "mo"]
+        for texts in by_copy.values():
+            assert ["priority: raised" in t for t in texts] == [True, False]
+            assert "priority: high" in texts[-1] and "Reported by 3 member" in texts[-1]
+        await h.send(picked("mo", prompts_dmed(h)["mo"], "remind"))
+        closed = queue_edits(h)[-2:]
+        assert sorted(e.channel for e in closed) == ["mia", "mo"]
+        assert all("mo sent a reminder" in e.message.text for e in closed)
+        await h.send(picked("mia", prompts_dmed(h)["mia"], "remove"))
+        assert "redact" not in kinds(h)
+        assert len(queue_edits(h)) == 6
 
 
 async def test_the_queue_item_links_to_the_flagged_message(database_url: str) -> None:
