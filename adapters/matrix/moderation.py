@@ -4,7 +4,8 @@ Matrix has no mute. A member can be kept from writing by setting their power lev
 room's `events_default` in `m.room.power_levels`. Porch writes, in the same state event, what
 the member's level was before (under `org.porch.muted`, a namespaced key the homeserver keeps),
 so `Unmute` restores exactly that, after a restart too, and only if nobody changed the level in
-the meantime. The decisions are pure functions over the event's content; `carry_out` reads the
+the meantime. If a client dropped that record, `Unmute` still lets a member at the level a mute
+sets write again. The decisions are pure functions over the event's content; `carry_out` reads the
 room's current state, checks Porch's own power first (naming the level it needs, as Redact and
 Kick do) and writes once.
 """
@@ -80,12 +81,18 @@ def muted(content: Mapping[str, Any], member: str) -> dict[str, Any] | None:
 
 
 def unmuted(content: Mapping[str, Any], member: str) -> dict[str, Any] | None:
-    """The content with `member`'s level as before Porch muted them; None when Porch has no
-    mute of theirs on record. A level someone changed since is left as it is."""
+    """The content with `member`'s level as before Porch muted them; None when there is
+    nothing to restore. A level someone changed since is left as it is.
+
+    Without Porch's record (a client that rewrote `m.room.power_levels` may drop keys it does
+    not know), a member at exactly the level a mute sets, `events_default - 1`, is taken for
+    muted by Porch and gets the room's default back: their entry goes, or, where the default
+    cannot write, they get `events_default` (they could write before, or Porch would not have
+    muted them). Any other level is someone else's doing and stays."""
     marks = dict(content.get(MUTED_KEY) or {})
     mark = marks.pop(member, None)
     if not isinstance(mark, Mapping):
-        return None
+        return _unmuted_without_record(content, member)
     users = dict(content.get("users") or {})
     if users.get(member) == mark.get("level"):
         previous = mark.get("previous")
@@ -97,6 +104,18 @@ def unmuted(content: Mapping[str, Any], member: str) -> dict[str, Any] | None:
     if not marks:
         del updated[MUTED_KEY]
     return updated
+
+
+def _unmuted_without_record(content: Mapping[str, Any], member: str) -> dict[str, Any] | None:
+    defaults = levels_of(content).defaults
+    users = dict(content.get("users") or {})
+    if member not in users or int(users[member]) != defaults.events_default - 1:
+        return None
+    if defaults.users_default >= defaults.events_default:
+        del users[member]
+    else:
+        users[member] = defaults.events_default
+    return {**content, "users": users}
 
 
 def unpinned(content: Mapping[str, Any], event_id: str) -> dict[str, Any] | None:

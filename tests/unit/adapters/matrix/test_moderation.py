@@ -77,6 +77,34 @@ def test_unmute_leaves_a_level_someone_changed_meanwhile() -> None:
     assert MUTED_KEY not in after
 
 
+def dropped_record(content: dict[str, Any] | None) -> dict[str, Any]:
+    """What a client that rewrote the power levels without Porch's key leaves behind."""
+    assert content is not None
+    return {k: v for k, v in content.items() if k != MUTED_KEY}
+
+
+def test_unmute_without_porchs_record_gives_a_muted_member_the_default_level_back() -> None:
+    rewritten = dropped_record(muted(levels(alice=10), "@alice:hs"))
+    after = unmuted(rewritten, "@alice:hs")
+    assert after is not None
+    assert "@alice:hs" not in after["users"]
+    assert levels_of(after).can_user_send_message("@alice:hs") is True
+    assert after["users"][PORCH] == 100
+
+
+def test_unmute_without_record_where_the_default_cannot_write_gives_events_default() -> None:
+    content = {**levels(alice=10), "events_default": 10, "users_default": 0}
+    after = unmuted(dropped_record(muted(content, "@alice:hs")), "@alice:hs")
+    assert after is not None
+    assert after["users"]["@alice:hs"] == 10
+    assert levels_of(after).can_user_send_message("@alice:hs") is True
+
+
+def test_unmute_without_record_leaves_other_levels_below_events_default_alone() -> None:
+    assert unmuted(levels(carol=-5), "@carol:hs") is None
+    assert unmuted(levels(), "@dave:hs") is None
+
+
 def test_muting_needs_the_power_levels_level_and_more_power_than_the_member() -> None:
     content = levels(alice=10, mo=50)
     content["users"][PORCH] = 50
