@@ -189,15 +189,20 @@ def _from_message(event: Payload, base: dict[str, Any], ctx: InboundContext) -> 
         is_direct=event.get("channel_type") == "im",
         thread_id=thread_ts if thread_ts and thread_ts != ts else None,
         mentions=mentioned_users(raw),
-        permalink=permalink(ctx.workspace_url, channel, ts),
+        permalink=permalink(ctx.workspace_url, channel, ts, thread_ts),
     )
 
 
-def permalink(workspace_url: str, channel: str, ts: str) -> str:
-    """`https://<workspace>.slack.com/archives/<C>/p<ts without its dot>`, Slack's own link."""
+def permalink(workspace_url: str, channel: str, ts: str, thread_ts: str | None = None) -> str:
+    """`https://<workspace>.slack.com/archives/<C>/p<ts without its dot>`, Slack's own link (what
+    `chat.getPermalink` answers, without the call); a reply in a thread adds
+    `?thread_ts=<parent ts>&cid=<C>`, so the link opens the thread."""
     if not workspace_url:
         return ""
-    return f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+    link = f"{workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
+    if thread_ts and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel}"
+    return link
 
 
 def _from_edit(event: Payload, base: dict[str, Any], ctx: InboundContext) -> Event | None:
@@ -347,6 +352,12 @@ def _from_form(body: Payload, view: Payload, ctx: InboundContext) -> Event | Non
     )
 
 
+def _workspace_url(body: Payload, ctx: InboundContext) -> str:
+    """auth.test's workspace URL; failing that, the one the payload's team domain names."""
+    domain = (body.get("team") or {}).get("domain")
+    return ctx.workspace_url or (f"https://{domain}.slack.com/" if domain else "")
+
+
 def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
     """ "Report to moderators": a `/porch report <channel> <ts>` command, so the moderation
     feature handles a report from Slack exactly as one typed on any platform. The payload
@@ -358,8 +369,11 @@ def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
     message: Payload = body.get("message") or {}
     quoted = None
     if not _is_ours_or_a_bot(message, ctx):
+        ts = body["message_ts"]
         quoted = QuotedMessage(
-            author=message["user"], text=slack_text_to_markdown(message.get("text") or "")
+            author=message["user"],
+            text=slack_text_to_markdown(message.get("text") or ""),
+            permalink=permalink(_workspace_url(body, ctx), channel, ts, message.get("thread_ts")),
         )
     return CommandInvoked(
         platform=PLATFORM,

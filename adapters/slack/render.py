@@ -47,7 +47,9 @@ _BULLET = re.compile(r"^(\s*)[-*] ", re.MULTILINE)
 _MEMBER_ID = re.compile(r"(?<![\w<@])@([UW][A-Z0-9]{6,})\b")
 _CHANNEL_ID = re.compile(r"(?<![\w<@#/|])#?([CG](?=[A-Z0-9]*\d)[A-Z0-9]{8,})\b")
 """A Slack channel id as the core writes it (`C0123ABCD` or `#C0123ABCD`): ids with a digit."""
-_CODE = re.compile(r"(`[^`\n]*`)")
+_CODE_OR_LINK = re.compile(r"(`[^`\n]*`|<[^<>\n]*>)")
+"""Code, and the links `to_mrkdwn` made (text's own `<` is escaped by then): no channel links
+inside either (a thread link's `cid=C0123ABCD` must stay as it is)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def to_mrkdwn(text: str) -> str:
 
     `**bold**` -> `*bold*`, `[label](url)` -> `<url|label>`, `- item` -> `• item`, a member id
     `@U123…` -> a real mention, a channel id `C0123ABCD` (the core shows channels by id) -> a
-    channel link outside code; `&`, `<`, `>` are escaped first, as Slack requires, so text a
+    channel link outside code and links; `&`, `<`, `>` are escaped first, as Slack requires, so text a
     member typed can never smuggle in a `<!channel>` ping.
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -72,8 +74,8 @@ def to_mrkdwn(text: str) -> str:
     text = _BULLET.sub(r"\1• ", text)
     text = _MEMBER_ID.sub(r"<@\1>", text)
     return "".join(
-        part if part.startswith("`") else _CHANNEL_ID.sub(r"<#\1>", part)
-        for part in _CODE.split(text)
+        part if part.startswith(("`", "<")) else _CHANNEL_ID.sub(r"<#\1>", part)
+        for part in _CODE_OR_LINK.split(text)
     )
 
 

@@ -106,6 +106,9 @@ class QuotedMessage:
 
     author: str
     text: str
+    permalink: str = ""
+    """The platform's link to the message (Slack builds it from the shortcut's payload), so a
+    queue item links to a message Porch never saw; "" when the platform gives none."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

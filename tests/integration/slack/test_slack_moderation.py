@@ -153,6 +153,34 @@ async def test_a_report_of_a_message_porch_never_saw_still_names_its_author_and_
         assert "not known" not in shown(item)
         assert demo.alice.id in shown(item) or "alice" in shown(item).lower()
         assert demo.bob.id not in shown(item)
+        link = f"https://{slack_api.workspace.domain}.slack.com/archives/{general}/p"
+        assert f"<{link}{stored.ts.replace('.', '')}|open the message>" in item.text
+
+
+async def test_a_report_of_a_thread_reply_porch_never_saw_links_into_its_thread(
+    slack_api: SlackStandIn, inbound: SlackInbound
+) -> None:
+    demo = seed_demo_workspace(slack_api)
+    mona = slack_api.workspace.add_user("mona", real_name="Mona Moderator")
+    demo.mods.members.append(mona.id)
+    general = slack_api.general_id
+    parent = slack_api.workspace.post(general, demo.bob.id, "Who has a good pivot table guide?")
+    reply = slack_api.workspace.post(
+        general, demo.alice.id, "DM me for cheap followers", thread_ts=parent.ts
+    )
+
+    async with moderated_porch(slack_api, demo, mona.id) as (porch, tap, http):
+        payload = {**as_payload(reply), "thread_ts": parent.ts}
+        report = inbound.message_action(
+            demo.bob.id, REPORT_SHORTCUT, channel_id=general, message=payload
+        )
+        assert (await deliver(http, inbound.interactive_request(report))).status_code == 200
+        assert await tap.next() is True
+        await porch.settle()
+        [item] = slack_api.messages(demo.mods.id)
+    archive = f"https://{slack_api.workspace.domain}.slack.com/archives/{general}"
+    link = f"{archive}/p{reply.ts.replace('.', '')}?thread_ts={parent.ts}&amp;cid={general}"
+    assert f"<{link}|open the message>" in item.text
 
 
 WELCOME = """

@@ -116,6 +116,8 @@ def test_channel_ids_become_channel_links_except_in_code_and_urls() -> None:
     assert to_mrkdwn("`/ama ask --channel C0123ABCD`") == "`/ama ask --channel C0123ABCD`"
     assert to_mrkdwn("CONTRIBUTING and CHANNELS") == "CONTRIBUTING and CHANNELS"
     assert to_mrkdwn("[log](https://x.org/C0123ABCD)") == "<https://x.org/C0123ABCD|log>"
+    thread = "https://a.slack.com/archives/C0123ABCD/p1?thread_ts=1.0&cid=C0123ABCD"
+    assert to_mrkdwn(f"[open]({thread})") == f"<{thread.replace('&', '&amp;')}|open>"
 
 
 def test_a_message_that_offers_a_form_gets_a_button_that_opens_it() -> None:
