@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from adapters.matrix.adapter import EXEMPT_BUDGET, MatrixAdapter, MatrixLogin
 from adapters.matrix.moderation import carry_out
 from bot.app import Porch
-from bot.core.actions import Mute
+from bot.core.actions import Mute, Unmute
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.errors import PlatformError
 from bot.features.builtin import Builtin
@@ -334,3 +334,43 @@ async def test_porch_without_power_over_power_levels_says_which_level_it_needs(
         await bot.close()
     assert err.value.code == "insufficient_power"
     assert f"power level 100 in {c.main}" in str(err.value)
+
+
+async def test_unmute_lets_a_member_write_again_after_a_client_dropped_porchs_record(
+    community: Community, matrix_user: MatrixUserFactory
+) -> None:
+    c = community
+    alice = await matrix_user("alice")
+    await ok(alice.join(c.main), nio.JoinResponse)
+    bot = nio.AsyncClient(c.server.base_url, c.bot.user_id)
+    bot.access_token = c.bot.access_token
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    try:
+        await carry_out(
+            bot,
+            c.bot.user_id,
+            Mute(platform="matrix", channel=c.main, member=alice.user_id, until=until),
+            None,
+        )
+        levels = await get(c.server, c.owner.access_token, power_levels_path(c.main))
+        assert levels["users"][alice.user_id] == -1
+        rewritten = {k: v for k, v in levels.items() if k != "org.porch.muted"}
+        await ok(
+            c.owner.room_put_state(c.main, "m.room.power_levels", rewritten),
+            nio.RoomPutStateResponse,
+        )
+        refused = await alice.room_send(
+            c.main, "m.room.message", {"msgtype": "m.text", "body": "hi"}
+        )
+        assert isinstance(refused, nio.RoomSendError) and refused.status_code == "M_FORBIDDEN"
+        await carry_out(
+            bot,
+            c.bot.user_id,
+            Unmute(platform="matrix", channel=c.main, member=alice.user_id),
+            None,
+        )
+    finally:
+        await bot.close()
+    levels = await get(c.server, c.owner.access_token, power_levels_path(c.main))
+    assert alice.user_id not in levels["users"]
+    await say(alice, c.main, "thanks, all good again")
