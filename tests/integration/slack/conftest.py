@@ -224,9 +224,11 @@ async def whole_porch(
     playbooks: dict[str, Any],
     admin_token: str | None = None,
     clock: FakeClock | None = None,
+    database_url: str = "sqlite://",
 ) -> AsyncIterator[tuple[Porch, Tap, httpx.AsyncClient]]:
-    """A Porch on the Slack adapter (fake clock, no loops: `porch.settle()` delivers)."""
-    store = Store("sqlite://")
+    """A Porch on the Slack adapter (fake clock, no loops: `porch.settle()` delivers); in memory
+    unless `database_url` names a database the test shares with the `porch` command."""
+    store = Store(database_url)
     upgrade(store)
     clock = clock or FakeClock(builders.T0)
     adapter = make_adapter(standin, clock=clock, admin_token=admin_token)
