@@ -1,13 +1,16 @@
 """Crisis mode: whether a community is in it, and how it tightens the rules.
 
 `crisis_on(session, community)` is the accessor other features call (rituals and nudges pause
-while it is on). `tighten` is pure: it derives the crisis rules from a playbook's rules once,
+while it is on). A feature that holds work back during a crisis is a `CrisisListener`: crisis
+off calls its `crisis_over(ctx)` in the same transaction, so held work need not wait for a
+recheck. `tighten` is pure: it derives the crisis rules from a playbook's rules once,
 and the moderation feature caches the result per playbook.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sqlmodel import Session
 
@@ -22,7 +25,17 @@ from bot.features.moderation.rules import (
 from bot.features.moderation.settings import CrisisSettings
 from bot.store.moderation import crisis_state
 
+if TYPE_CHECKING:
+    from bot.features.base import Context
+
 CRISIS_FLOOD_ID = "crisis-flood"
+
+
+@runtime_checkable
+class CrisisListener(Protocol):
+    """A feature told when its community's crisis mode is switched off."""
+
+    def crisis_over(self, ctx: Context) -> None: ...
 
 
 def crisis_on(session: Session, community: str) -> bool:

@@ -758,6 +758,9 @@ def _crisis(command: ParsedCommand, event: CommandInvoked, ctx: Context, locale:
         statement_ref = MessageRef(effect_key=f"{key}:statement")
         ctx.emit(f"{key}:unpin", Unpin(platform=ctx.platform, channel=main, target=statement_ref))
     ctx.post(f"{key}:clear", main, Message(text=say("moderation.crisis_clear")))
+    for feature in ctx.services.features:
+        if isinstance(feature, crisis.CrisisListener):
+            feature.crisis_over(ctx)
     ctx.audit(actor=event.member, action="moderation.crisis_off")
     return ctx.text("moderation.crisis_off", locale)
 

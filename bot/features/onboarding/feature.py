@@ -49,11 +49,11 @@ from bot.features.onboarding.engine import (
     Timer,
     forget_free_text,
 )
-from bot.features.onboarding.timing import zone_of
+from bot.features.onboarding.timing import UNTIL_WORKING_HOURS, wake_at, zone_of
 from bot.playbooks.program import Program, compile_program
 from bot.playbooks.schema import ModerationPlaybook, OnboardingPlaybook, duration
 from bot.store import onboarding as store
-from bot.store.models import MemberRecord, PromptRecord
+from bot.store.models import MemberRecord, PromptRecord, TimerRecord
 
 FEATURE = "onboarding"
 CRISIS_RECHECK = timedelta(hours=1)
@@ -225,9 +225,9 @@ class Onboarding(Feature):
         self, ctx: Context, event: TimerFired, journey: store.Journey, node: str
     ) -> bool:
         """In crisis mode (moderation) follow-ups wait: the timer fires again an hour later,
-        until crisis mode is off. With the playbook's `during_crisis: skip`, a reminder about an
-        unanswered question is dropped instead. A wait before the first message (the welcome)
-        is never held."""
+        until crisis mode is off (`crisis_over` then releases it at once). With the playbook's
+        `during_crisis: skip`, a reminder about an unanswered question is dropped instead. A
+        wait before the first message (the welcome) is never held."""
         program = self._program(journey.playbook, ctx)
         playbook = ctx.services.playbooks.get(journey.playbook)
         if program is None or node == program.first or not crisis_on(ctx.session, ctx.community.id):
@@ -245,6 +245,30 @@ class Onboarding(Feature):
             payload={**event.payload, "held": base},
         )
         return True
+
+    def crisis_over(self, ctx: Context) -> None:
+        """Crisis mode is off (moderation calls this): the follow-ups it held come now, or at
+        the member's next working morning when now is outside their working hours."""
+        held = select(TimerRecord).where(
+            TimerRecord.feature == FEATURE,
+            TimerRecord.community == ctx.community.id,
+            TimerRecord.status == "pending",
+            col(TimerRecord.key).contains(":crisis:", autoescape=True),  # `_held_by_crisis`
+        )
+        for timer in ctx.session.exec(held).all():
+            record = ctx.session.exec(
+                select(MemberRecord).where(
+                    MemberRecord.platform == timer.platform,
+                    MemberRecord.user_id == timer.member,
+                    MemberRecord.community == ctx.community.id,
+                )
+            ).first()
+            zone = zone_of(record.timezone if record else None, ctx.community.timezone)
+            hours = ctx.community.working_hours
+            timer.due_at = wake_at(
+                ctx.now, wait=timedelta(0), until=UNTIL_WORKING_HOURS, zone=zone, hours=hours
+            )
+            ctx.session.add(timer)
 
     def _enrol(self, event: TimerFired, ctx: Context) -> None:
         """`porch onboard --existing`: start a journey for a member who was there before Porch."""
