@@ -225,15 +225,17 @@ async def whole_porch(
     admin_token: str | None = None,
     clock: FakeClock | None = None,
     database_url: str = "sqlite://",
+    others: tuple[CommunityConfig, ...] = (),
 ) -> AsyncIterator[tuple[Porch, Tap, httpx.AsyncClient]]:
     """A Porch on the Slack adapter (fake clock, no loops: `porch.settle()` delivers); in memory
-    unless `database_url` names a database the test shares with the `porch` command."""
+    unless `database_url` names a database the test shares with the `porch` command; `others`
+    are more communities on the same workspace."""
     store = Store(database_url)
     upgrade(store)
     clock = clock or FakeClock(builders.T0)
     adapter = make_adapter(standin, clock=clock, admin_token=admin_token)
     porch = Porch(
-        config=builders.config(community),
+        config=builders.config(community, *others),
         store=store,
         clock=clock,
         adapters=[adapter],
