@@ -361,8 +361,8 @@ def _workspace_url(body: Payload, ctx: InboundContext) -> str:
 def _from_message_action(body: Payload, ctx: InboundContext) -> Event | None:
     """ "Report to moderators": a `/porch report <channel> <ts>` command, so the moderation
     feature handles a report from Slack exactly as one typed on any platform. The payload
-    carries the reported message, so its author and text come along (`quoted`) even when Porch
-    never saw it (posted before Porch started, or in a channel it only just joined)."""
+    carries the reported message, so its author, text and link come along (`quoted`) even when
+    Porch never saw it (posted before Porch started, or in a channel it only just joined)."""
     if body.get("callback_id") != REPORT_SHORTCUT:
         return None
     channel = body["channel"]["id"]
