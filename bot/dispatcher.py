@@ -174,7 +174,8 @@ class Dispatcher:
             prompt = _open_prompt(ctx.session, event.platform, event.member)
             if prompt is None:
                 return event, None
-            if prompt.expects_text:
+            picks_by_number = bool(prompt.choices) and _NUMBERS.match(event.text) is not None
+            if prompt.expects_text and not picks_by_number:
                 answer = TextAnswered(
                     platform=event.platform,
                     dedupe_key=event.dedupe_key,
@@ -185,7 +186,7 @@ class Dispatcher:
                     channel=event.channel,
                 )
                 return answer, prompt
-            if prompt.choices and _NUMBERS.match(event.text):
+            if picks_by_number:
                 numbers = [int(n) for n in re.split(r"[,\s]+", event.text.strip()) if n]
                 if all(1 <= n <= len(prompt.choices) for n in numbers):
                     picked = ",".join(

@@ -208,6 +208,10 @@ class PostIntroStep(_Step):
     do: Literal["post_intro"]
     answer: Identifier
     text: Text | None = None
+    confirm: bool = False
+    """Show the member the post as it will look and post it only when they say so: they can
+    post it, write it again (or just send a new version) or keep it to themselves. A DM reply
+    is taken as the introduction; this is how a member who meant something else takes it back."""
 
 
 class PickInterestsStep(_Prompting):

@@ -40,6 +40,7 @@ from bot.playbooks.schema import (
     OnboardingPlaybook,
     PickInterestsStep,
     PostIntroStep,
+    Step,
     Text,
     WaitStep,
     channel_on,
@@ -48,6 +49,7 @@ from bot.playbooks.schema import (
 from bot.playbooks.templates import Person
 
 ACCEPT = "accept"
+PREVIEW_POST, PREVIEW_REWRITE, PREVIEW_KEEP = "post", "rewrite", "keep"
 NO_INTERESTS = "none"
 MAX_STEPS_PER_RUN = 500
 
@@ -219,6 +221,7 @@ class Runner:
         handlers: dict[type, Callable[[Node, str, str], None]] = {
             AskStep: self._answer_ask,
             AskTextStep: self._answer_text,
+            PostIntroStep: self._answer_preview,
             AcceptRulesStep: self._answer_rules,
             PickInterestsStep: self._answer_interests,
             ChecklistStep: self._answer_checklist,
@@ -333,6 +336,8 @@ class Runner:
             self._ask_checklist(node, step)
         elif isinstance(step, AcceptRulesStep):
             self._rules(node)
+        elif isinstance(step, PostIntroStep):
+            self._preview(node)
 
     def _ask(self, node: Node, message: Message, prefix: str = "") -> None:
         if prefix:
@@ -362,21 +367,57 @@ class Runner:
     def _post_intro(self, node: Node) -> None:
         step = node.step
         assert isinstance(step, PostIntroStep)
+        if step.confirm and self._intro_post(step) is not None:
+            self._preview(node)
+            return
+        self._publish_intro(node)
+
+    def _intro_channel(self) -> str | None:
+        return self.facts.channel("intro") or self.facts.channel("main")
+
+    def _intro_post(self, step: PostIntroStep) -> str | None:
+        """The post as the channel will see it, in the community's language (None: nothing to post)."""
         intro = self.state.answers.get(step.answer)
-        channel = self.facts.channel("intro") or self.facts.channel("main")
-        if isinstance(intro, str) and intro and channel:
-            locale = self.facts.community.locale
-            if step.text:
-                text = self.render(step.text, locale)
-            else:
-                text = self.facts.text(
-                    "onboarding.intro_post",
-                    locale,
-                    name=self.facts.member_name,
-                    intro=templates.quote(intro),
-                )
+        if not isinstance(intro, str) or not intro or not self._intro_channel():
+            return None
+        locale = self.facts.community.locale
+        if step.text:
+            return self.render(step.text, locale)
+        return self.facts.text(
+            "onboarding.intro_post",
+            locale,
+            name=self.facts.member_name,
+            intro=templates.quote(intro),
+        )
+
+    def _publish_intro(self, node: Node) -> None:
+        step = node.step
+        assert isinstance(step, PostIntroStep)
+        text = self._intro_post(step)
+        channel = self._intro_channel()
+        if text is not None and channel:
             self._post(node, "post", channel, text)
         self._goto(node.next)
+
+    def _preview(self, node: Node, problem: str = "") -> None:
+        """`confirm: true`: show the member the post and ask before it goes out."""
+        step = node.step
+        assert isinstance(step, PostIntroStep)
+        post = self._intro_post(step) or ""
+        channel = self._intro_channel() or ""
+        text = "\n\n".join(
+            [
+                self._t("onboarding.intro_preview", channel=channel),
+                templates.quote(post),
+                self._t("onboarding.intro_preview_hint"),
+            ]
+        )
+        choices = (
+            Choice(id=PREVIEW_POST, label=self._t("onboarding.intro_post_it"), style="primary"),
+            Choice(id=PREVIEW_REWRITE, label=self._t("onboarding.intro_rewrite")),
+            Choice(id=PREVIEW_KEEP, label=self._t("onboarding.intro_keep")),
+        )
+        self._ask(node, Message(text=text, choices=choices, expects_text=True), problem)
 
     def _ask_interests(self, node: Node, step: PickInterestsStep) -> None:
         choices = [
@@ -518,21 +559,60 @@ class Runner:
         self.state.answers[step.id] = choice
         self._goto(node.branches[choice])
 
+    def _text_problem(self, step: Step | None, text: str) -> str:
+        """Why a free-text answer cannot be taken ("" if it can): too short or too long."""
+        if not isinstance(step, AskTextStep):
+            return ""
+        text = text.strip()
+        if len(text) < step.min_length:
+            return self._t("onboarding.too_short", length=len(text), minimum=step.min_length)
+        if len(text) > step.max_length:
+            return self._t("onboarding.too_long", length=len(text), maximum=step.max_length)
+        return ""
+
     def _answer_text(self, node: Node, _picked: str, text: str) -> None:
         step = node.step
         assert isinstance(step, AskTextStep)
         text = text.strip()
-        problem = ""
-        if len(text) < step.min_length:
-            problem = self._t("onboarding.too_short", length=len(text), minimum=step.min_length)
-        elif len(text) > step.max_length:
-            problem = self._t("onboarding.too_long", length=len(text), maximum=step.max_length)
+        problem = self._text_problem(step, text)
         if problem:
             self.state.attempt += 1
             self._ask(node, Message(text=self.render(step.text), expects_text=True), problem)
             return
         self.state.answers[step.id] = templates.defuse(text)
         self._goto(node.next)
+
+    def _answer_preview(self, node: Node, picked: str, text: str) -> None:
+        """Post it, write it again, keep it; or a new version typed in place of a pick."""
+        step = node.step
+        assert isinstance(step, PostIntroStep)
+        choice = picked.split(",")[0]
+        if text.strip():
+            problem = self._text_problem(self._asked(step), text)
+            if not problem:
+                self.state.answers[step.answer] = templates.defuse(text.strip())
+            self.state.attempt += 1
+            self._preview(node, problem)
+        elif choice == PREVIEW_POST:
+            self._publish_intro(node)
+        elif choice == PREVIEW_REWRITE and isinstance(asked := self._asked(step), AskTextStep):
+            # The question again, from here: the new version comes back as text, then a preview.
+            self.state.attempt += 1
+            self._ask(node, Message(text=self.render(asked.text), expects_text=True))
+        elif choice == PREVIEW_KEEP:
+            channel = self._intro_channel() or ""
+            self._emit_dm(
+                node, "kept", self.facts.member, self._t("onboarding.intro_kept", channel=channel)
+            )
+            self._goto(node.next)
+        else:
+            self.state.attempt += 1
+            self._preview(node)
+
+    def _asked(self, step: PostIntroStep) -> Step | None:
+        """The `ask_text` step whose answer the introduction is."""
+        asked = self.program.node(step.answer)
+        return asked.step if asked is not None else None
 
     def _answer_rules(self, node: Node, picked: str, _text: str) -> None:
         rules = self.facts.rules

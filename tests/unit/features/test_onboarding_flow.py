@@ -12,7 +12,7 @@ import yaml
 from sqlmodel import select
 
 from bot.config.schema import PorchConfig
-from bot.core.actions import DirectMessage, ListMembers
+from bot.core.actions import DirectMessage, ListMembers, Post
 from bot.delivery import outbox
 from bot.features.onboarding.feature import EXISTING_REASON
 from bot.playbooks.registry import playbooks_for
@@ -380,3 +380,56 @@ async def test_the_members_a_platform_lists_are_enrolled_once_and_staff_never(
         assert dms(h, "dana") == [] and dms(h, "mo") == [] and dms(h, "porch") == []
         triggers = {(j.member, j.trigger) for j in journeys(h)}
         assert triggers == {("newbie", "join"), ("old", "existing")}
+
+
+def with_preview() -> dict[str, OnboardingPlaybook]:
+    """The shipped interest playbook, with `confirm: true` on its `post_intro` step."""
+    loaded = playbooks_for(interest_config(), Path.cwd())
+    interest = loaded["interest"]
+    assert isinstance(interest, OnboardingPlaybook)
+    steps = [
+        s.model_copy(update={"confirm": True}) if s.do == "post_intro" else s
+        for s in interest.steps
+    ]
+    return {**loaded, "interest": interest.model_copy(update={"steps": steps})}
+
+
+def intro_posts(h: Harness) -> list[str]:
+    return [
+        e.action.message.text
+        for e in h.adapter.executed
+        if isinstance(e.action, Post) and e.action.channel == "#introductions"
+    ]
+
+
+async def test_with_confirm_the_member_sees_the_post_first_and_may_send_a_new_version(
+    database_url: str,
+) -> None:
+    async with porch(database_url, **with_preview()) as h:
+        await through_the_first_day(h)
+        preview = dms(h)[-1]
+        assert preview.startswith("This is how your introduction will look in #introductions:")
+        assert "I build dashboards in Excel" in preview and intro_posts(h) == []
+        await h.send(dm("alice", "Hi! I'm Alice, pivot tables are my favourite thing."))
+        assert "pivot tables" in dms(h)[-1] and intro_posts(h) == []
+        await h.send(dm("alice", "ok"))  # too short for an introduction: asked again, kept
+        assert "a bit short" in dms(h)[-1] and "pivot tables" in dms(h)[-1]
+        await h.send(dm("alice", "1"))
+        (posted,) = intro_posts(h)
+        assert "pivot tables" in posted and "dashboards" not in posted
+
+
+async def test_with_confirm_the_member_may_rewrite_or_keep_their_introduction(
+    database_url: str,
+) -> None:
+    async with porch(database_url, **with_preview()) as h:
+        await through_the_first_day(h)
+        await h.send(picked("alice", prompt(h), "rewrite"))
+        assert "a short introduction" in dms(h)[-1]
+        await h.send(answered("alice", prompt(h), "I'm Alice, second try, still about Excel."))
+        assert "second try" in dms(h)[-1]
+        await h.send(picked("alice", prompt(h), "keep"))
+        assert intro_posts(h) == []
+        assert any(t.startswith("Alright, I won't post it.") for t in dms(h))
+        assert dms(h)[-1].startswith("Last step. Which of these would you like to follow?")
+        assert journeys(h)[0].step == "interests"
