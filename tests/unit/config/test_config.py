@@ -26,6 +26,16 @@ def test_the_demo_configuration_is_valid() -> None:
     assert Directory(config).community_of("shell", "#general") is not None
 
 
+def test_the_example_configuration_is_valid_and_shows_every_platform_setting() -> None:
+    example = Path(__file__).resolve().parents[3] / "config" / "porch.example.yaml"
+    config, source = load_config(example)
+    assert source.problems == [] and config is not None
+    matrix = config.platforms.matrix
+    assert matrix is not None
+    text = example.read_text(encoding="utf-8")
+    assert all(f"{name}:" in text for name in type(matrix).model_fields)
+
+
 def test_a_valid_configuration_loads(tmp_path: Path) -> None:
     config, source = _load(tmp_path, GOOD)
     assert config is not None and source.problems == []
