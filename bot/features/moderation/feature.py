@@ -708,12 +708,14 @@ def _modlog(command: ParsedCommand, ctx: Context, locale: str) -> str:
     if not found:
         return ctx.text("moderation.modlog_empty", locale, since=shown)
     anonymous = ctx.text("moderation.a_member", locale)
-    lines = [ctx.text("moderation.modlog_title", locale, since=shown)]
-    lines += [
-        "- " + ctx.text("moderation.modlog_line", locale, **modlog.chat_fields(e, anonymous))
-        for e in found
-    ]
-    return "\n".join(lines)
+    title = ctx.text("moderation.modlog_title", locale, since=shown)
+    return "\n".join([title, *("- " + _modlog_line(ctx, locale, e, anonymous) for e in found)])
+
+
+def _modlog_line(ctx: Context, locale: str, entry: AuditEntry, anonymous: str) -> str:
+    fields = modlog.chat_fields(entry, anonymous)
+    fields["action"] = ctx.text(f"moderation.action.{fields['action']}", locale)
+    return ctx.text("moderation.modlog_line", locale, **fields)
 
 
 def _crisis(command: ParsedCommand, event: CommandInvoked, ctx: Context, locale: str) -> str:

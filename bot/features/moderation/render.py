@@ -123,7 +123,8 @@ def queue_text(say: Say, case: CaseView) -> str:
     else:
         lines.append(say("moderation.queue_excerpt_gone"))
     if case.reporters:
-        lines.append(say("moderation.queue_reports", count=case.reporters))
+        key = "moderation.queue_reports" + ("_one" if case.reporters == 1 else "")
+        lines.append(say(key, count=case.reporters))
     if case.note:
         lines.append(say(f"moderation.note.{case.note}", **case.note_params))
     return "\n".join(lines)

@@ -192,6 +192,21 @@ def test_a_queue_item_for_an_unknown_author_offers_no_remind_mute_or_kick() -> N
     assert "priority: raised" in message.text and "expired" in message.text
 
 
+def test_a_queue_item_counts_reporters_in_singular_and_plural() -> None:
+    def reports(locale: str, count: int) -> str:
+        case = CaseView("", "report", "#general", "m1", "bob", "hm", reporters=count)
+        return queue_text(say_in(locale), case).splitlines()[-1]
+
+    assert (reports("en", 1), reports("en", 3)) == (
+        "🚩 Reported by 1 member",
+        "🚩 Reported by 3 members",
+    )
+    assert (reports("de", 1), reports("de", 2)) == (
+        "🚩 Gemeldet von 1 Mitglied",
+        "🚩 Gemeldet von 2 Mitgliedern",
+    )
+
+
 def test_every_moderation_text_exists_in_english_and_german_with_the_same_placeholders() -> None:
     english = {k for k in CATALOGUE.keys("en") if k.startswith("moderation.")}
     german = {k for k in CATALOGUE.keys("de") if k.startswith("moderation.")}

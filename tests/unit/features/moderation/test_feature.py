@@ -64,7 +64,7 @@ async def test_a_remove_rule_deletes_at_once_and_tells_the_author_why(database_u
         [redact] = [e.action for e in h.adapter.executed if isinstance(e.action, Redact)]
         assert (redact.target.message_id, redact.others) == ("m7", True)
         [text] = dms_to(h, "alice")
-        assert "I removed your message" in text and "Keep secrets" in text
+        assert "your message in #general was removed" in text and "Keep secrets" in text
         assert [e.detail["rule"] for e in audit(h, "moderation.removed")] == ["secret"]
 
 
@@ -131,7 +131,7 @@ async def test_a_moderator_removes_a_queued_message_with_one_click(database_url:
         [edit] = queue_edits(h)
         assert "Removed by Mo" in edit.message.text or "Removed by mo" in edit.message.text
         assert edit.message.choices == ()
-        assert "I removed your message" in dms_to(h, "alice")[0]
+        assert "your message in #general was removed" in dms_to(h, "alice")[0]
         [entry] = audit(h, "moderation.removed")
         assert (entry.actor, entry.subject) == ("mo", "alice")
 
@@ -288,6 +288,20 @@ async def test_modlog_lists_decisions_for_moderators_without_naming_reporters(
         assert "moderator" in h.adapter.executed[-1].action.message.text
 
 
+async def test_modlog_names_each_action_in_the_moderators_language(database_url: str) -> None:
+    async with porch(database_url) as h:
+        await h.send(joined("mo", locale="de"))
+        await h.send(said("alice", "idiot", message_id="m1"))
+        await h.send(said("erin", "THIS IS VERY LOUD INDEED", message_id="m2"))
+        await h.send(command("mo", "/porch modlog --since 1d"))
+        text = h.adapter.executed[-1].action.message.text
+        assert "(Zeiten in UTC)" in text
+        assert "erinnert · alice · unkind" in text
+        assert "Regel verletzt · alice" in text
+        assert "hätte gehandelt (Testlauf) · erin · shouting" in text
+        assert "breach" not in text and "would_have" not in text
+
+
 async def test_crisis_mode_posts_pins_opens_a_thread_tightens_flood_and_restores(
     database_url: str,
 ) -> None:
@@ -438,7 +452,7 @@ async def test_an_edit_that_still_breaks_the_same_rule_is_not_answered_twice(
         await h.send(edited("alice", "m1", "idiot, and the topsecret plan"))
         [redact] = [e.action for e in h.adapter.executed if isinstance(e.action, Redact)]
         assert redact.target.message_id == "m1"
-        assert "I removed your message" in dms_to(h, "alice")[-1]
+        assert "your message in #general was removed" in dms_to(h, "alice")[-1]
         await h.send(edited("alice", "m1", "topsecret topsecret"))
         assert kinds(h).count("redact") == 1
         assert len(dms_to(h, "alice")) == 2
