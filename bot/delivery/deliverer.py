@@ -165,9 +165,11 @@ class Deliverer:
         if not any(isinstance(r, MessageRef) and r.effect_key for r in (target, thread)):
             return action
         with self._store.transaction() as session:
-            updates = {}
+            updates: dict[str, object] = {}
             if isinstance(target, MessageRef) and target.effect_key:
-                updates["target"] = outbox.resolve(session, target)
+                updates["target"], channel = outbox.locate(session, target)
+                if channel and hasattr(action, "channel"):
+                    updates["channel"] = channel  # the message is where it was delivered
             if isinstance(thread, MessageRef) and thread.effect_key:
                 updates["thread"] = outbox.resolve(session, thread)
         return action.model_copy(update=updates)

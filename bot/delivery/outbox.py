@@ -169,8 +169,17 @@ class NotYetDelivered(Exception):
 
 def resolve(session: Session, ref: MessageRef) -> MessageRef:
     """Turn a reference by effect key into the platform message id it was delivered as."""
+    return locate(session, ref)[0]
+
+
+def locate(session: Session, ref: MessageRef) -> tuple[MessageRef, str | None]:
+    """`resolve`, and the channel the message was delivered to (None if the ref had an id).
+
+    A DM's conversation is known only once it is delivered (Slack's `D…`, a Matrix room id), so
+    an edit of a DM copy queued before that takes its channel from here.
+    """
     if ref.message_id is not None or ref.effect_key is None:
-        return ref
+        return ref, None
     row = session.exec(select(OutboxItem).where(OutboxItem.key == ref.effect_key)).first()
     if row is None:
         raise PlatformError("unknown_reference", f"no effect with key {ref.effect_key}")
@@ -178,7 +187,7 @@ def resolve(session: Session, ref: MessageRef) -> MessageRef:
         raise PlatformError("reference_dead", f"the message {ref.effect_key} was never delivered")
     if row.status != "done" or row.message_id is None:
         raise NotYetDelivered(ref.effect_key)
-    return MessageRef(message_id=row.message_id)
+    return MessageRef(message_id=row.message_id), row.channel
 
 
 def list_items(session: Session, *, status: str | None, limit: int = 200) -> list[OutboxItem]:

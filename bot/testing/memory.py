@@ -65,6 +65,7 @@ class MemoryAdapter:
         self.failures.setdefault(kind, deque()).extend(errors)
 
     async def execute(self, action: Action, ctx: DeliveryContext) -> Delivered:
+        """Record the action; a DM is delivered to the conversation `dm:<member>`."""
         queue = self.failures.get(action.kind)
         if queue:
             raise queue.popleft()
@@ -73,7 +74,8 @@ class MemoryAdapter:
         self.executed.append(Executed(action, ctx.outbox_id, ctx.key, message_id, now))
         if isinstance(action, ListMembers):
             await self._list_members(action, ctx)
-        return Delivered(message_id=message_id, channel=getattr(action, "channel", None))
+        channel = f"dm:{action.member}" if action.kind == "dm" else getattr(action, "channel", None)
+        return Delivered(message_id=message_id, channel=channel)
 
     async def _list_members(self, action: ListMembers, ctx: DeliveryContext) -> None:
         assert self._sink is not None, "start() the adapter first"

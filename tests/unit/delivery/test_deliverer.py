@@ -146,6 +146,24 @@ async def test_an_edit_waits_for_the_post_it_refers_to(
     assert kinds[1] == ("edit", MessageRef(message_id=adapter.executed[0].message_id))
 
 
+async def test_an_edit_of_a_dm_goes_to_the_conversation_the_dm_was_delivered_to(
+    store: Store, clock: FakeClock, adapter: MemoryAdapter
+) -> None:
+    """A DM's conversation is known only once it is delivered; the edit queued with it finds it."""
+    dm = DirectMessage(platform="memory", member="mo", message=Message(text="case 1: open"))
+    edit = Edit(
+        platform="memory",
+        channel="mo",
+        target=MessageRef(effect_key="case:1:mo"),
+        message=Message(text="case 1: removed by dana"),
+    )
+    _enqueue(store, clock, ("case:1:mo", dm), ("case:1:mo:outcome", edit))
+    await _drain(_deliverer(store, clock, adapter), clock)
+    edited = adapter.executed[1].action
+    assert isinstance(edited, Edit) and edited.channel == "dm:mo"
+    assert edited.target == MessageRef(message_id=adapter.executed[0].message_id)
+
+
 async def test_a_dead_row_can_be_given_another_try(
     store: Store, clock: FakeClock, adapter: MemoryAdapter
 ) -> None:

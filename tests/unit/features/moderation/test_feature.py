@@ -511,7 +511,8 @@ async def test_without_a_moderators_channel_each_moderator_gets_the_queue_item_b
         await h.send(picked("mia", prompts["mia"], "remove"))
         assert kinds(h).count("redact") == 1
         edits = queue_edits(h)
-        assert sorted(e.channel for e in edits) == ["mia", "mo"]
+        # Each edit goes to the DM conversation its copy was delivered to.
+        assert sorted(e.channel for e in edits) == ["dm:mia", "dm:mo"]
         assert all("Removed by mia" in e.message.text and not e.message.choices for e in edits)
         assert {e.target.message_id for e in edits} == set(dm_ids(h).values())
         assert not any("Removed by mia" in t for t in dms_to(h, "mo"))
@@ -542,7 +543,7 @@ async def test_a_report_without_a_moderators_channel_reaches_the_moderators_by_d
         [item] = [t for t in dms_to(h, "mo") if "Needs a look" in t]
         assert "Reported by 1 member" in item
         [edit] = queue_edits(h)
-        assert (edit.channel, edit.target.message_id) == ("mo", dm_ids(h)["mo"])
+        assert (edit.channel, edit.target.message_id) == ("dm:mo", dm_ids(h)["mo"])
         assert "priority: raised" in edit.message.text
         assert "Reported by 2 member" in edit.message.text
         assert [c.id for c in edit.message.choices] == EVERY_ACTION
@@ -562,13 +563,13 @@ async def test_dm_copies_of_a_queue_item_show_each_new_report_and_the_outcome(
         by_copy: dict[str, list[str]] = {}
         for e in queue_edits(h):
             by_copy.setdefault(e.channel, []).append(e.message.text)
-        assert sorted(by_copy) == ["mia", "mo"]
+        assert sorted(by_copy) == ["dm:mia", "dm:mo"]
         for texts in by_copy.values():
             assert ["priority: raised" in t for t in texts] == [True, False]
             assert "priority: high" in texts[-1] and "Reported by 3 member" in texts[-1]
         await h.send(picked("mo", prompts_dmed(h)["mo"], "remind"))
         closed = queue_edits(h)[-2:]
-        assert sorted(e.channel for e in closed) == ["mia", "mo"]
+        assert sorted(e.channel for e in closed) == ["dm:mia", "dm:mo"]
         assert all("mo sent a reminder" in e.message.text for e in closed)
         await h.send(picked("mia", prompts_dmed(h)["mia"], "remove"))
         assert "redact" not in kinds(h)
