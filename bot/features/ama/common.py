@@ -99,10 +99,9 @@ def may_moderate(ctx: Context, ama: AmaSession, member: str) -> bool:
 
 
 def require_moderation(ctx: Context, ama: AmaSession, member: str) -> None:
+    """A refusal names who may: this AMA's hosts by name, and the community's moderators."""
     if not may_moderate(ctx, ama, member):
-        t = member_texts(ctx, member)
-        roles = f"{t('roles.host')} {t('roles.or')} {t('roles.moderator')}"
-        raise PermissionDenied("ama.only_hosts", roles=roles, topic=ama.topic)
+        raise PermissionDenied("ama.only_hosts", hosts=host_names(ctx, ama), topic=ama.topic)
 
 
 def live_ama(ctx: Context, event: CommandInvoked, channel: str | None) -> AmaSession:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.actions import Edit, MessageRef
+from bot.core.clock import parse_duration
 from bot.core.commands import ParsedCommand
 from bot.core.errors import UserError
 from bot.core.events import CommandInvoked, TimerFired
@@ -33,7 +34,13 @@ from bot.features.ama.common import (
 from bot.features.ama.export import ExportHeader, render_export
 from bot.features.ama.ranking import OPEN
 from bot.features.ama.settings import TOP, AmaSettings
-from bot.features.ama.timing import lead_text, local_text, reminders_ahead, start_time
+from bot.features.ama.timing import (
+    lead_amount,
+    lead_text,
+    local_text,
+    reminders_ahead,
+    start_time,
+)
 from bot.features.base import Context
 from bot.store.ama import AmaSession
 
@@ -168,10 +175,11 @@ def remind(ctx: Context, ama: AmaSession, lead: str) -> None:
     if ama.status != repo.SCHEDULED:
         return
     t = channel_texts(ctx, ama)
+    unit, count = lead_amount(parse_duration(lead))
     text = t(
         "ama.reminder",
         topic=ama.topic,
-        lead=lead,
+        lead=t(f"ama.lead_{unit}_{'one' if count == 1 else 'other'}", count=count),
         hosts=host_names(ctx, ama),
         when=local_text(ama.starts_at, community_of(ctx, ama).timezone),
     )

@@ -79,16 +79,23 @@ def hosted_in(session: Session, *, community: str, platform: str) -> list[AmaSes
 
 
 def go_live(session: Session, *, ama: AmaSession, now: datetime) -> None:
-    """Open the AMA, or refuse if the channel already has a live one (also across replicas)."""
-    ama.live_lock = lock_for(ama.platform, ama.channel)
-    ama.status = LIVE
-    ama.opened_at = now
+    """Open the AMA, or refuse if the channel already has a live one (also across replicas).
+
+    The lock is taken inside a savepoint, and only changed there: a savepoint flushes what is
+    pending *before* it begins, so a conflict of a change made earlier would break the whole
+    transaction instead of just this attempt (a scheduled AMA whose channel is busy could then
+    not even say so). On a conflict the AMA is left as it was."""
+    session.flush()
+    channel = ama.channel
     try:
         with session.begin_nested():
+            ama.live_lock = lock_for(ama.platform, channel)
+            ama.status = LIVE
+            ama.opened_at = now
             session.add(ama)
             session.flush()
     except IntegrityError:
-        raise UserError("ama.already_live", channel=ama.channel) from None
+        raise UserError("ama.already_live", channel=channel) from None
 
 
 def next_number(session: Session, *, ama_id: int) -> int:

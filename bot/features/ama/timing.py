@@ -42,11 +42,18 @@ def local_text(when: datetime, zone: str) -> str:
     return f"{when.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} ({zone})"
 
 
-def lead_text(lead: timedelta) -> str:
-    """`24h`, `15m`: reminders are counted in hours up to two days, as people say them."""
+def lead_amount(lead: timedelta) -> tuple[str, int]:
+    """`("hours", 24)`, `("minutes", 15)`: reminders are counted in hours up to two days, as
+    people say them, then in days; anything else in minutes."""
     minutes = int(lead.total_seconds()) // 60
     if minutes % 60 == 0 and minutes <= 48 * 60:
-        return f"{minutes // 60}h"
+        return "hours", minutes // 60
     if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)}d"
-    return f"{minutes}m"
+        return "days", minutes // (24 * 60)
+    return "minutes", minutes
+
+
+def lead_text(lead: timedelta) -> str:
+    """`24h`, `15m`, `3d`: the short form, in timer keys and payloads."""
+    unit, count = lead_amount(lead)
+    return f"{count}{unit[0]}"

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from bot.features.ama.settings import AmaPlaybook
+from bot.features.ama.settings import AmaPlaybook, AmaSettings
 from bot.playbooks.loader import load_playbook
 from bot.testing.builders import command
 from tests.unit.features.ama.kit import ama_config, harness, keys
@@ -22,6 +22,13 @@ def test_an_ama_playbook_loads_and_a_misspelt_field_is_reported_with_its_line(
     loaded, problems = load_playbook(bad)
     assert loaded is None
     assert [(p.line, p.field) for p in problems] == [(2, "reminder")]
+
+
+def test_the_shipped_ama_playbook_loads_and_holds_the_defaults() -> None:
+    shipped = Path(__file__).parents[4] / "playbooks" / "ama-settings.yaml"
+    loaded, problems = load_playbook(shipped)
+    assert problems == [] and loaded is not None and isinstance(loaded.model, AmaPlaybook)
+    assert loaded.model.settings() == AmaSettings()
 
 
 async def test_a_community_with_an_ama_playbook_uses_its_reminders_and_limit(

@@ -34,7 +34,9 @@ async def test_a_question_is_posted_with_a_button_and_the_asker_is_told_privatel
         assert isinstance(post, Post)
         assert post.message.text == "**Question #1** (anonymous):\nWhy Rust?"
         assert replies_to(h, "alice") == [
-            'Your question #1 is up in "Roadmap 2027" (anonymous: nobody sees who asked).'
+            'Your question #1 is posted in "Roadmap 2027" (anonymous: nobody sees who asked, '
+            "not even the hosts). Until it is answered you can change it with "
+            "`/ama edit 1 new text` or take it back with `/ama withdraw 1`."
         ]
 
 
@@ -135,26 +137,32 @@ async def test_a_moderated_question_waits_and_a_decline_reason_reaches_only_the_
     database_url: str,
 ) -> None:
     async with harness(database_url) as h:
-        await h.send(command("dana", START + " --moderated"))
+        await h.send(command("dana", START + " --moderated --limit 1"))
         await h.send(command("alice", "/ama ask Fine?"), command("carol", "/ama ask Rude?"))
         review = by_key(h, "ama:1:q:1:review").action
         assert isinstance(review, Post) and review.channel == "#moderators"
         assert "ama:1:q:1" not in keys(h)
         await h.send(picked("bob", "ama:1:q:1:review", "approve"))
         assert (
-            h.adapter.texts()[-1] == 'Only host or moderator of the AMA "Roadmap 2027" may do that.'
+            h.adapter.texts()[-1]
+            == 'Only the hosts of the AMA "Roadmap 2027" (lee) and moderators may do that.'
         )
         await h.send(picked("mo", "ama:1:q:1:review", "approve"))
         assert "ama:1:q:1" in keys(h)
         await h.send(command("lee", '/ama decline 2 "Please ask HR."'))
         declined = by_key(h, "ama:1:q:2:declined").action
         assert isinstance(declined, DirectMessage) and declined.member == "carol"
-        assert declined.message.text.startswith(
-            'Your question #2 in "Roadmap 2027" was declined: Please ask HR.'
+        assert declined.message.text == (
+            'Your question #2 in "Roadmap 2027" was declined. Reason: Please ask HR.\n'
+            "> Rude?\n"
+            "Only you get this message. The question does not count towards your limit, "
+            "so you are welcome to ask another one."
         )
         assert not [
             t for t in h.adapter.texts() if "Please ask HR" in t and t != declined.message.text
         ]
+        await h.send(command("carol", "/ama ask Kinder?"))
+        assert "ama:1:q:3:review" in keys(h)
 
 
 async def test_an_answer_goes_into_the_questions_thread_and_onto_the_board(
@@ -171,7 +179,7 @@ async def test_an_answer_goes_into_the_questions_thread_and_onto_the_board(
         await h.advance(timedelta(seconds=5))
         assert "- **#1** Why? → Because." in board(h)
         await h.send(command("bob", "/ama vote 1"))
-        assert replies_to(h, "bob") == ["Question #1 takes no votes any more."]
+        assert replies_to(h, "bob") == ["Question #1 is closed and takes no more votes."]
 
 
 async def test_members_may_not_answer_and_are_told_who_may(sqlite_url: str) -> None:

@@ -7,7 +7,7 @@ import pytest
 from bot.core.errors import UserError
 from bot.features.ama.anonymity import is_anonymous, shown_asker, visibility_flag
 from bot.features.ama.ranking import QuestionView, by_votes_then_age, open_ranked, top
-from bot.features.ama.timing import lead_text, parse_at, reminders_ahead, start_time
+from bot.features.ama.timing import lead_amount, lead_text, parse_at, reminders_ahead, start_time
 from bot.features.ama.voting import Intent, Outcome, decide_vote, within_limit
 
 T = datetime(2026, 1, 6, 14, 0, tzinfo=UTC)
@@ -138,3 +138,10 @@ def test_only_reminders_still_ahead_are_planned() -> None:
 def test_reminder_leads_read_as_people_say_them() -> None:
     assert [lead_text(timedelta(hours=24)), lead_text(timedelta(minutes=15))] == ["24h", "15m"]
     assert lead_text(timedelta(days=7)) == "7d"
+    assert [lead_amount(timedelta(hours=h)) for h in (1, 24, 48, 72)] == [
+        ("hours", 1),
+        ("hours", 24),
+        ("hours", 48),
+        ("days", 3),
+    ]
+    assert lead_amount(timedelta(minutes=90)) == ("minutes", 90)

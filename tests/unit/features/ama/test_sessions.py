@@ -72,7 +72,9 @@ async def test_a_host_of_one_ama_may_not_end_another(sqlite_url: str) -> None:
     async with harness(sqlite_url) as h:
         await h.send(command("dana", START), command("dana", '/ama start "Help"', channel="#help"))
         await h.send(command("lee", "/ama end", channel="#help"))
-        assert h.adapter.texts()[-1] == 'Only host or moderator of the AMA "Help" may do that.'
+        assert h.adapter.texts()[-1] == (
+            'Only the hosts of the AMA "Help" (dana) and moderators may do that.'
+        )
         await h.send(command("lee", "/ama end"))
         assert "ama:1:summary" in keys(h)
 
@@ -129,7 +131,9 @@ async def test_the_export_is_markdown_for_hosts_and_refused_to_members(sqlite_ur
         export, refusal = h.adapter.texts()[-2:]
         assert export.startswith("# AMA: Roadmap 2027\n")
         assert "### #1 · 0 👍 · alice\n\n> Why?\n\nBecause." in export
-        assert refusal == 'Only host or moderator of the AMA "Roadmap 2027" may do that.'
+        assert refusal == (
+            'Only the hosts of the AMA "Roadmap 2027" (lee) and moderators may do that.'
+        )
 
 
 async def test_texts_expire_after_the_retention_period_but_the_figures_remain(
@@ -191,3 +195,43 @@ async def test_hosts_see_the_review_queue_in_the_list_and_members_do_not(sqlite_
         host_view, member_view = h.adapter.texts()[-2:]
         assert "**Waiting for review:**\n- **#1** · 0 👍 · Hm? (anonymous)" in host_view
         assert "Hm?" not in member_view
+
+
+async def test_several_hosts_each_moderate_and_each_get_the_unanswered_list(
+    database_url: str,
+) -> None:
+    async with harness(database_url) as h:
+        await h.send(command("dana", '/ama start "Roadmap 2027" --host @lee,@kim'))
+        assert board(h).startswith("**AMA: Roadmap 2027** (live) · hosts: lee, kim")
+        await h.send(command("alice", "/ama ask One?"), command("bob", "/ama ask Two?"))
+        await h.send(command("kim", '/ama answer 1 "From kim."'), command("kim", "/ama end"))
+        lists = [by_key(h, f"ama:1:later:h{i}:r1").action for i in (0, 1)]
+        assert [(a.member, [c.id for c in a.message.choices]) for a in lists] == [  # type: ignore[union-attr]
+            ("lee", ["q2"]),
+            ("kim", ["q2"]),
+        ]
+        await h.send(picked("lee", "ama:1:later:h0:r1", "q2"))
+        await h.send(answered("lee", "ama:1:later:h0:q2", "From lee."))
+        await h.send(picked("kim", "ama:1:later:h1:r1", "q2"))
+        await h.send(answered("kim", "ama:1:later:h1:q2", "Too late."))
+        assert replies_to(h, "kim")[-1] == "Question #2 was already answered."
+        assert [k for k in keys(h) if k.endswith(":answer")] == [
+            "ama:1:q:1:answer",
+            "ama:1:q:2:answer",
+        ]
+
+
+async def test_a_scheduled_ama_does_not_open_over_a_live_one_and_says_so(
+    database_url: str,
+) -> None:
+    async with harness(database_url) as h:
+        await h.send(command("dana", '/ama schedule "Later" --in 1h --for 30m'))
+        await h.send(command("dana", START))
+        await h.advance(timedelta(hours=1))
+        blocked = by_key(h, "ama:1:blocked").action
+        assert isinstance(blocked, Post) and blocked.channel == "#general"
+        assert "Later" in blocked.message.text
+        assert [k for k in keys(h) if k.endswith(":board")] == ["ama:2:board"]
+        with h.store.transaction() as s:
+            first, second = s.exec(select(AmaSession).order_by(AmaSession.id)).all()
+        assert (first.status, second.status) == ("ended", "live")
