@@ -295,3 +295,19 @@ async def test_a_dm_question_left_without_a_pick_is_forgotten_after_an_hour(
         await h.advance(timedelta(hours=1))
         with h.store.transaction() as s:
             assert s.exec(select(AmaDraft)).all() == []
+
+
+async def test_a_skipped_question_leaves_the_board_and_takes_no_more_votes(
+    sqlite_url: str,
+) -> None:
+    async with harness(sqlite_url) as h:
+        await h.send(command("dana", START))
+        await h.send(command("alice", "/ama ask Later?"), command("bob", "/ama ask Now?"))
+        await h.send(command("lee", "/ama skip 1"))
+        assert h.adapter.texts()[-1] == (
+            "Question #1 is skipped; it goes to the hosts' list at the end."
+        )
+        await h.send(command("carol", "/ama vote 1"))
+        assert replies_to(h, "carol") == ["Question #1 is closed and takes no more votes."]
+        await h.advance(timedelta(seconds=5))
+        assert "Later?" not in board(h) and "- **#2** · 0 👍 · Now? (anonymous)" in board(h)

@@ -235,3 +235,23 @@ async def test_a_scheduled_ama_does_not_open_over_a_live_one_and_says_so(
         with h.store.transaction() as s:
             first, second = s.exec(select(AmaSession).order_by(AmaSession.id)).all()
         assert (first.status, second.status) == ("ended", "live")
+
+
+async def test_a_restart_before_a_scheduled_ama_keeps_its_reminders_opening_and_closing(
+    database_url: str,
+) -> None:
+    from tests.unit.features.ama.kit import features
+
+    async with harness(database_url) as h:
+        await h.send(command("dana", '/ama schedule "Roadmap" --in 2d --host @lee --for 45m'))
+        await h.restart(features=features())
+        await h.advance(timedelta(days=2, minutes=45))
+        assert keys(h, "ama:1:") == [
+            "ama:1:announce",
+            "ama:1:remind:24h",
+            "ama:1:remind:15m",
+            "ama:1:opened",
+            "ama:1:board",
+            "ama:1:summary",
+        ]
+        assert h.adapter.doubled() == []
