@@ -44,6 +44,12 @@ from bot.core.forms import FormDesk
 
 log = logging.getLogger(__name__)
 
+wire_log = logging.getLogger("adapters.slack.wire")
+"""What slack_sdk and slack-bolt log about requests. Held at INFO whatever Porch's level: at DEBUG
+they write every request and response body to the log (member ids next to message text, which
+would tie an anonymous AMA question to its asker). Warnings and errors still come through."""
+wire_log.setLevel(logging.INFO)
+
 SLACK_CAPABILITIES = frozenset(
     {
         Capability.SEND,
@@ -333,7 +339,7 @@ class SlackAdapter:
             signing_secret=secret,
             request_verification_enabled=bool(secret),
             process_before_response=False,
-            logger=log,
+            logger=wire_log,
         )
         app.event(_ANY)(self._listener)
         app.command(_ANY)(self._listener)
@@ -344,7 +350,9 @@ class SlackAdapter:
 
     async def _connect_socket(self, app: AsyncApp) -> None:
         token = self._credentials.app_token
-        handler = AsyncSocketModeHandler(app, app_token=token, web_client=self._client(None))
+        handler = AsyncSocketModeHandler(
+            app, app_token=token, logger=wire_log, web_client=self._client(None)
+        )
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
         except Exception as exc:
@@ -363,6 +371,7 @@ class SlackAdapter:
             timeout=self._timeout,
             session=self._session,
             retry_handlers=[],
+            logger=wire_log,
         )
 
     async def _auth_test(self, client: AsyncWebClient) -> dict[str, Any]:
