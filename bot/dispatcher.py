@@ -278,7 +278,7 @@ class Dispatcher:
 def _role_names(ctx: Context, member: str, roles: frozenset[Role]) -> str:
     locale = ctx.locale_for(member)
     order = [Role.HOST, Role.MODERATOR, Role.MANAGER, Role.ADMIN, Role.MEMBER]
-    names = [ctx.text(f"roles.{r.value}", locale) for r in order if r in roles]
+    names = [ctx.text(f"role_groups.{r.value}", locale) for r in order if r in roles]
     if len(names) <= 1:
         return "".join(names)
     return f"{', '.join(names[:-1])} {ctx.text('roles.or', locale)} {names[-1]}"

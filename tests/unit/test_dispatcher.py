@@ -88,7 +88,7 @@ async def test_a_reply_in_a_channel_is_ephemeral_and_in_a_dm_is_a_dm(h: Harness)
 
 async def test_a_command_without_the_role_says_which_role_is_needed(h: Harness) -> None:
     await h.send(command("alice", "/porch boom"))
-    assert h.adapter.texts() == ["Only moderator may use `/porch boom`."]
+    assert h.adapter.texts() == ["Only moderators may use `/porch boom`."]
 
 
 async def test_an_unknown_command_suggests_the_right_one(h: Harness) -> None:

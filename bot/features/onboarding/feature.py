@@ -340,7 +340,7 @@ class Onboarding(Feature):
         target: str = command.get("member") or event.member
         if target != event.member and not allows(ctx.roles_of(event.member), MANAGERS):
             raise PermissionDenied(
-                "onboarding.stop_denied", roles=ctx.text("roles.manager", locale)
+                "onboarding.stop_denied", roles=ctx.text("role_groups.manager", locale)
             )
         stopped = 0
         for journey in store.of_member(

@@ -220,7 +220,7 @@ async def test_only_a_manager_may_stop_someone_elses_onboarding(database_url: st
         await h.send(joined("alice"), command("bob", "/porch stop onboarding --member @alice"))
         assert journeys(h)[0].status == "active"
         assert (
-            h.adapter.texts("ephemeral")[-1] == "Only manager may stop someone else's onboarding."
+            h.adapter.texts("ephemeral")[-1] == "Only managers may stop someone else's onboarding."
         )
         await h.send(command("dana", "/porch stop onboarding --member @alice"))
         assert h.adapter.texts("ephemeral")[-1] == "Onboarding for **Alice** stopped."
@@ -239,7 +239,7 @@ async def test_a_manager_starts_onboarding_for_a_member_once_unless_asked_again(
             in h.adapter.texts("ephemeral")[-1]
         )
         await h.send(command("bob", "/porch onboard @bob"))
-        assert h.adapter.texts("ephemeral")[-1] == "Only manager may use `/porch onboard`."
+        assert h.adapter.texts("ephemeral")[-1] == "Only managers may use `/porch onboard`."
         await h.send(command("dana", "/porch stop onboarding --member @bob"))
         await h.send(command("dana", "/porch onboard @bob"))
         assert "--again" in h.adapter.texts("ephemeral")[-1]

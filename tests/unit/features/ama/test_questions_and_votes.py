@@ -186,7 +186,7 @@ async def test_members_may_not_answer_and_are_told_who_may(sqlite_url: str) -> N
     async with harness(sqlite_url) as h:
         await h.send(command("dana", START), command("alice", "/ama ask Why?"))
         await h.send(command("alice", '/ama answer 1 "Me!"'))
-        assert h.adapter.texts()[-1] == "Only host or moderator may use `/ama answer`."
+        assert h.adapter.texts()[-1] == "Only hosts or moderators may use `/ama answer`."
         await h.send(command("mo", '/ama answer 1 "A moderator may."'))
         assert "ama:1:q:1:answer" in keys(h)
 

@@ -22,7 +22,7 @@ async def test_a_manager_starts_an_ama_and_the_board_is_posted(database_url: str
 async def test_a_member_may_not_start_an_ama_and_is_told_which_role_may(sqlite_url: str) -> None:
     async with harness(sqlite_url) as h:
         await h.send(command("alice", START))
-        assert h.adapter.texts() == ["Only host or manager may use `/ama start`."]
+        assert h.adapter.texts() == ["Only hosts or managers may use `/ama start`."]
 
 
 async def test_one_channel_has_one_live_ama_but_other_channels_have_their_own(
