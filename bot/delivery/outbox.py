@@ -129,7 +129,8 @@ def scrub_delivered(session: Session, *, older_than: datetime) -> int:
     """Forget what delivered (or dead) effects said, once the retention period is over.
 
     The row stays (its key and platform message id let features find their posts), but the
-    action's content (texts, recipients) is replaced by its kind and platform alone.
+    action's content (texts, recipients) is replaced by its kind and platform alone, and a
+    private message's conversation (a DM's channel stands for its member) is forgotten too.
     """
     rows = session.exec(
         select(OutboxItem).where(
@@ -144,11 +145,16 @@ def scrub_delivered(session: Session, *, older_than: datetime) -> int:
             "platform": row.platform,
             "scrubbed": True,
         }
+        if row.action["kind"] in PRIVATE_KINDS:
+            row.channel = None
         row.rate_key = SCRUBBED
         row.last_error = ""
         session.add(row)
     return len(rows)
 
+
+PRIVATE_KINDS = frozenset({"dm", "group_dm", "ephemeral", "publish_home"})
+"""Effects meant for particular members: where they went says who they were for."""
 
 SCRUBBED = "scrubbed"
 """The rate key of a scrubbed row: it marks the row as done with, and keeps the scan cheap."""

@@ -245,13 +245,16 @@ async def test_housekeeping_forgets_what_delivered_effects_said_after_the_retent
     from bot.store.models import OutboxItem
 
     await h.send(command("alice", "/porch ping", key="then"))
+    await h.send(command("alice", "/porch ping", direct=True, key="then-dm"))
     h.clock.advance(timedelta(days=h.porch.config.retention_days + 1))
     await h.send(command("bob", "/porch ping", key="now"))
     h.porch.housekeeping()
     with h.store.transaction() as s:
-        rows = {r.key: r for r in s.exec(select(OutboxItem))}
-    old, new = (rows[k] for k in sorted(rows, key=lambda k: rows[k].id or 0))
+        rows = sorted(s.exec(select(OutboxItem)), key=lambda r: r.id or 0)
+    old, old_dm, new = rows
     assert old.action == {"kind": "ephemeral", "platform": "memory", "scrubbed": True}
-    assert old.message_id is not None
-    assert "alice" not in str(old.model_dump())
+    assert old_dm.action == {"kind": "dm", "platform": "memory", "scrubbed": True}
+    assert old.message_id is not None and old_dm.message_id is not None
+    # The DM's conversation stood for alice, so it is forgotten too.
+    assert "alice" not in str(old.model_dump()) + str(old_dm.model_dump())
     assert new.action["member"] == "bob"
