@@ -34,6 +34,7 @@ from bot.core.events import (
     MemberRolesChanged,
     MessagePosted,
     ReactionAdded,
+    RoleHoldersListed,
     TextAnswered,
     TimerFired,
 )
@@ -342,6 +343,9 @@ def _track_member(ctx: Context, event: Event) -> None:
     if isinstance(event, MemberRolesChanged):
         _track_platform_roles(ctx, event)
         return
+    if isinstance(event, RoleHoldersListed):
+        _clear_platform_roles_but(ctx, event.platform, event.holders)
+        return
     if not isinstance(event, MemberJoined | MessagePosted | CommandInvoked | MemberPresent):
         return
     if isinstance(event, MessagePosted) and not event.is_direct:
@@ -383,6 +387,21 @@ def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
     elif record is not None and record.platform_roles != roles:
         record.platform_roles = roles
         ctx.session.add(record)
+
+
+def _clear_platform_roles_but(ctx: Context, platform: str, holders: tuple[str, ...]) -> None:
+    """The platform listed everyone it grants roles to: nobody else of it keeps any here."""
+    ctx.session.execute(
+        update(MemberRecord)
+        .where(
+            col(MemberRecord.platform) == platform,
+            col(MemberRecord.community) == ctx.community.id,
+            col(MemberRecord.platform_roles) != "",
+            col(MemberRecord.user_id).not_in(holders),
+        )
+        .values(platform_roles="")
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _seen_posting(ctx: Context, event: MessagePosted) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -30,15 +30,16 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.slack.errors import from_exception
-from adapters.slack.inbound import InboundContext, to_event
+from adapters.slack.inbound import InboundContext, roles_from_user_change, to_event
 from adapters.slack.interactive import ANSWER_ACTION, FORM_ACTION
 from adapters.slack.manifest import EVENTS_PATH
 from adapters.slack.outbound import Profile, SlackOutbound
+from adapters.slack.roles import start_up_roles, workspace_admins
 from adapters.slack.views import answer_modal, form_modal, question_of
 from bot.core.actions import Action, Capability, Delivered, ListMembers, capability_of
 from bot.core.adapter import DeliveryContext, EventSink, RateBudget
 from bot.core.clock import Clock
-from bot.core.errors import Unsupported
+from bot.core.errors import PorchError, Unsupported
 from bot.core.events import CommandInvoked, Event, MemberJoined, MemberPresent, MessagePosted
 from bot.core.forms import FormDesk
 
@@ -106,8 +107,10 @@ class SlackAdapter:
         api_url: str = "https://slack.com/api/",
         timeout: int = 10,
         locale: str = "en",
+        role_channels: Collection[str] = (),
     ) -> None:
-        """`locale` is for the texts of the modals the adapter opens itself.
+        """`locale` is for the texts of the modals the adapter opens itself. `role_channels` are
+        the communities' main channels: the workspace's admins and owners are admins in each.
 
         Raises ValueError for a mode without its secret: an HTTP endpoint without a signing
         secret would accept forged requests, Socket Mode cannot connect without an app token.
@@ -126,6 +129,8 @@ class SlackAdapter:
         self._api_url = api_url
         self._timeout = timeout
         self._locale = locale
+        self.role_channels = tuple(dict.fromkeys(role_channels))
+        self._roles: asyncio.Task[None] | None = None
         self._sink: EventSink | None = None
         self._session: aiohttp.ClientSession | None = None
         self._outbound: SlackOutbound | None = None
@@ -150,7 +155,8 @@ class SlackAdapter:
         return [Route(EVENTS_PATH, self._handle_http, methods=["POST"])]
 
     async def start(self, sink: EventSink) -> None:
-        """Check the token (auth.test), then listen: HTTP routes go live, or Socket Mode connects."""
+        """Check the token (auth.test), then listen: HTTP routes go live, or Socket Mode connects.
+        Then, in the background, the workspace's admins and owners become Porch admins."""
         self._session = aiohttp.ClientSession()
         try:
             client = self._client(self._credentials.bot_token)
@@ -171,6 +177,7 @@ class SlackAdapter:
                 now,
                 forms,
                 workspace_url=str(auth.get("url") or ""),
+                role_channels=self.role_channels,
             )
             app = self._bolt_app(auth)
             self._sink = sink
@@ -178,6 +185,7 @@ class SlackAdapter:
                 await self._connect_socket(app)
             else:
                 self._http = AsyncSlackRequestHandler(app)
+            self._roles = self._read_roles(self._outbound, sink)
         except BaseException:
             await self.stop()
             raise
@@ -186,6 +194,7 @@ class SlackAdapter:
         """Stop listening, cancel handling in progress, close connections."""
         self._http = None
         self._sink = None
+        self._roles = None
         if self._socket is not None:
             socket, self._socket = self._socket, None
             await socket.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
@@ -216,6 +225,7 @@ class SlackAdapter:
         sink = self._sink
         if sink is None:
             raise RuntimeError("the Slack adapter is not started")
+        await self.roles_read()
         for member in await outbound.channel_members(action.channel):
             profile = await outbound.profile(member)
             if profile is not None and not profile.is_person:
@@ -232,6 +242,37 @@ class SlackAdapter:
                 )
             )
         return Delivered(channel=action.channel)
+
+    # -- workspace roles -----------------------------------------------------------------------
+
+    def _read_roles(self, outbound: SlackOutbound, sink: EventSink) -> asyncio.Task[None] | None:
+        """Start reading the workspace's admins and owners (users.list, page by page) in the
+        background: a big workspace takes several Tier 2 calls, and listening must not wait."""
+        if not self.role_channels:
+            return None
+        work = self._report_roles(outbound, sink)
+        task = asyncio.get_running_loop().create_task(work, name="slack-roles")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _report_roles(self, outbound: SlackOutbound, sink: EventSink) -> None:
+        try:
+            admins = await workspace_admins(outbound, self._clock, self.bot_user_id)
+            for event in start_up_roles(admins, self.role_channels, self._clock.now()):
+                await sink(event)
+        except PorchError as exc:
+            log.warning(
+                "cannot read Slack's workspace admins and owners (roles unchanged): %s", exc
+            )
+        except Exception:
+            log.exception("reporting Slack's workspace admins and owners failed")
+
+    async def roles_read(self) -> None:
+        """Wait until the roles read at start-up are with Porch (or the reading gave up), so who
+        is staff is known: listing a channel's members for onboarding waits for it."""
+        if self._roles is not None:
+            await asyncio.wait({self._roles})
 
     # -- inbound -----------------------------------------------------------------------------
 
@@ -292,9 +333,12 @@ class SlackAdapter:
         sink, context = self._sink, self._inbound
         if sink is None or context is None:
             return
-        event = to_event(body, replace(context, received_at=self._clock.now()))
+        context = replace(context, received_at=self._clock.now())
+        event = to_event(body, context)
         if event is not None:
             self._spawn(self._deliver_inbound(sink, event))
+        for changed in roles_from_user_change(body, context):
+            self._spawn(sink(changed))
 
     async def _deliver_inbound(self, sink: EventSink, event: Event) -> None:
         """Fill in who the member is where the payload did not say, then hand the event on."""

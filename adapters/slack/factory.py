@@ -24,6 +24,11 @@ def build_slack_adapter(settings: Settings, config: PorchConfig, clock: Clock) -
         mode=slack.mode,
         api_url=slack.api_url,
         locale=config.communities[0].locale,
+        role_channels=[
+            channels.main
+            for community in config.communities
+            if (channels := community.channels.get("slack")) is not None
+        ],
     )
 
 

@@ -41,6 +41,7 @@ from bot.core.events import (
     Event,
     HomeOpened,
     MemberJoined,
+    MemberRolesChanged,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -77,6 +78,8 @@ class InboundContext:
     forms: Mapping[str, CommandForm] = field(default_factory=dict)
     workspace_url: str = ""
     """`https://<workspace>.slack.com/` (auth.test's `url`), for links to messages."""
+    role_channels: tuple[str, ...] = ()
+    """The communities' main channels: a workspace admin or owner holds their role in each."""
 
 
 def to_event(body: Payload, ctx: InboundContext) -> Event | None:
@@ -256,6 +259,60 @@ def _from_team_join(body: Payload, event: Payload, base: dict[str, Any]) -> Even
         locale=user.get("locale"),
         timezone=user.get("tz"),
     )
+
+
+# -- workspace roles ---------------------------------------------------------------------------
+
+ADMIN_ROLES = ("admin",)
+"""What a workspace admin or owner is in each community the workspace serves: Porch's highest
+role. Slack's admins and owners may already manage every channel and member of the workspace,
+so anything less in Porch would only make them work around it; owners get nothing more,
+because Porch has nothing above admin."""
+
+
+def workspace_roles(user: Payload, bot_user_id: str) -> tuple[str, ...] | None:
+    """The Porch roles a Slack user object grants (`users.list`, `user_change`): `ADMIN_ROLES`
+    for an admin or owner, () for anyone else or a deactivated account; None for Porch itself,
+    bots and apps, who hold no roles and are not members."""
+    if (
+        user.get("is_bot")
+        or user.get("is_app_user")
+        or user.get("id") in (bot_user_id, "USLACKBOT")
+    ):
+        return None
+    if user.get("deleted") or not (user.get("is_admin") or user.get("is_owner")):
+        return ()
+    return ADMIN_ROLES
+
+
+def roles_from_user_change(body: Payload, ctx: InboundContext) -> list[Event]:
+    """`user_change` (sent with the whole user object for any change to a member, a promotion or
+    demotion included): their current roles, in every community channel. Always sent, even for
+    a member who never had a role: the adapter cannot tell who Porch knows as an admin (another
+    replica may have seen the promotion), and a missed demotion would leave an admin in place.
+    Keyed by the event id and channel, so a redelivery is dropped."""
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    if not isinstance(event, Mapping) or event.get("type") != "user_change":
+        return []
+    try:
+        user: Payload = event["user"]
+        occurred_at = ts_to_datetime(body.get("event_time") or event.get("event_ts") or 0)
+        roles = workspace_roles(user, ctx.bot_user_id)
+        if roles is None or _before_start(occurred_at, ctx):
+            return []
+        return [
+            MemberRolesChanged(
+                platform=PLATFORM,
+                dedupe_key=f"slack:{body['event_id']}:{channel}",
+                occurred_at=occurred_at,
+                member=str(user["id"]),
+                channel=channel,
+                roles=roles,
+            )
+            for channel in ctx.role_channels
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return []
 
 
 # -- slash commands ---------------------------------------------------------------------------

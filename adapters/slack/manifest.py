@@ -41,6 +41,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.open": (),
     "views.publish": (),
     "users.info": ("users:read",),
+    "users.list": ("users:read",),
     "auth.test": (),
 }
 """Bot scopes per Web API method Porch calls (public and private channels, DMs, group DMs)."""
@@ -48,6 +49,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "member_joined_channel": ("channels:read", "groups:read"),
     "team_join": ("users:read",),
+    "user_change": ("users:read",),
     "message.channels": ("channels:history",),
     "message.groups": ("groups:history",),
     "message.im": ("im:history",),
@@ -76,7 +78,10 @@ SCOPE_PURPOSES: dict[str, str] = {
     "groups:write": "invite members to and remove them from private channels",
     "channels:read": "learn that a member joined a public channel",
     "groups:read": "learn that a member joined a private channel",
-    "users:read": "greet members by name, in their language and time zone; team_join",
+    "users:read": (
+        "greet members by name, in their language and time zone; team_join; "
+        "workspace admins and owners as Porch admins (users.list, user_change)"
+    ),
     "reactions:read": "see reactions (votes, picks by emoji)",
     "reactions:write": "add reactions",
     "pins:write": "pin messages (AMA boards, rules)",

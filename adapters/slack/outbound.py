@@ -52,10 +52,13 @@ OUTBOX_EVENT = "porch_outbox"
 """Message metadata `event_type` that marks a message Porch posted for an Outbox row."""
 
 LOOKBACK = 200
+"""Messages searched for an earlier attempt: the newest of the channel (or thread)."""
 
 MEMBERS_PAGE = 200
 """Members asked for per conversations.members page (Slack recommends at most 200)."""
-"""Messages searched for an earlier attempt: the newest of the channel (or thread)."""
+
+USERS_PAGE = 200
+"""Users asked for per users.list page (Slack recommends at most 200)."""
 
 _DONE_ALREADY = {
     "reactions.add": "already_reacted",
@@ -283,6 +286,16 @@ class SlackOutbound:
             cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
             if not cursor:
                 return members
+
+    async def users_page(self, cursor: str) -> tuple[list[Mapping[str, Any]], str]:
+        """One page of the workspace's users (users.list, Tier 2) and the cursor of the next
+        page ("" after the last)."""
+        args: dict[str, Any] = {"limit": USERS_PAGE}
+        if cursor:
+            args["cursor"] = cursor
+        data = await self._call("users.list", **args)
+        users = [u for u in data.get("members") or () if isinstance(u, Mapping)]
+        return users, str((data.get("response_metadata") or {}).get("next_cursor") or "")
 
     # -- views ---------------------------------------------------------------------------------
 

@@ -52,6 +52,17 @@ class MemberRolesChanged(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RoleHoldersListed(Event):
+    """Everyone to whom the platform grants roles in `channel`'s community, read in full (Slack:
+    the workspace's admins and owners at start-up). Their roles come as `MemberRolesChanged`;
+    every other member of the platform holds none now, so a demotion Porch missed while it was
+    not running is undone. `member` is empty: nobody did this."""
+
+    channel: str
+    holders: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberLeft(Event):
     channel: str
     reason: str = "left"

@@ -409,31 +409,55 @@ class SlackInbound:
         self, user_id: str, *, name: str | None = None, real_name: str = "", is_bot: bool = False
     ) -> JSONDict:
         """``team_join`` with the new member's full user object."""
+        user = self.user_object(user_id, name=name, real_name=real_name, is_bot=is_bot)
+        return {
+            "type": "team_join",
+            "user": user,
+            "cache_ts": int(self.clock()),
+            "event_ts": self.ts(),
+        }
+
+    def user_change(self, user: JSONDict) -> JSONDict:
+        """``user_change``: Slack sends the member's whole, current user object (as users.info
+        and users.list give it) whenever anything about them changes, their role included."""
+        return {
+            "type": "user_change",
+            "user": user,
+            "cache_ts": int(self.clock()),
+            "event_ts": self.ts(),
+        }
+
+    def user_object(
+        self,
+        user_id: str,
+        *,
+        name: str | None = None,
+        real_name: str = "",
+        is_bot: bool = False,
+        is_admin: bool = False,
+        is_owner: bool = False,
+        deleted: bool = False,
+    ) -> JSONDict:
+        """A user object as Slack puts it into events (the Web API's ``objs_user``)."""
         name = name or self.user_name(user_id)
-        user = {
+        return {
             "id": user_id,
             "team_id": self.team_id,
             "name": name,
-            "deleted": False,
+            "deleted": deleted,
             "real_name": real_name or name,
             "tz": "Europe/London",
             "tz_label": "Greenwich Mean Time",
             "tz_offset": 0,
             "profile": {"real_name": real_name or name, "display_name": name, "team": self.team_id},
-            "is_admin": False,
-            "is_owner": False,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
             "is_primary_owner": False,
             "is_restricted": False,
             "is_ultra_restricted": False,
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": int(self.clock()),
-        }
-        return {
-            "type": "team_join",
-            "user": user,
-            "cache_ts": int(self.clock()),
-            "event_ts": self.ts(),
         }
 
     def reaction_added(

@@ -54,7 +54,13 @@ from tests.standins.slack_inbound import (
     static_select_action,
     verify,
 )
-from tests.standins.slack_spec import EVENTS_ASYNCAPI, EVENTS_WRAPPER_SCHEMA, load_json, load_spec
+from tests.standins.slack_spec import (
+    EVENTS_ASYNCAPI,
+    EVENTS_WRAPPER_SCHEMA,
+    WEB_API_SPEC,
+    load_json,
+    load_spec,
+)
 
 TS_PATTERN = re.compile(r"^\d{10}\.\d{6}$")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -975,6 +981,7 @@ def _all_event_envelopes(inbound: SlackInbound) -> dict[str, dict[str, Any]]:
         "message_deleted": inbound.message_deleted("C1", original),
         "member_joined_channel": inbound.member_joined_channel("U1", "C1", inviter="U2"),
         "team_join": inbound.team_join("U3", name="newbie"),
+        "user_change": inbound.user_change(inbound.user_object("U1", is_admin=True)),
         "reaction_added": inbound.reaction_added(
             "U1", "tada", channel="C1", ts=original["ts"], item_user="U1"
         ),
@@ -998,6 +1005,48 @@ def test_event_envelopes_match_slacks_event_wrapper_schema(slack_inbound: SlackI
     without_event_ts = slack_inbound.event_callback({"type": "team_join"})
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(without_event_ts, wrapper)
+
+
+def _user_validator() -> jsonschema.Draft4Validator:
+    """The spec's `objs_user` for a workspace (not an Enterprise) user, profile aside: these
+    objects are here for their flags (`is_admin`, `is_owner`, `deleted`, `is_bot`), and the
+    spec's profile demands a dozen fields (phone, skype, ...) nobody here reads."""
+    definitions = load_json(WEB_API_SPEC)["definitions"]
+    # `objs_user` lists its two shapes under `items`, which a validator would never apply.
+    schema = copy.deepcopy(definitions["objs_user"]["items"][0])
+    schema["properties"]["profile"] = {"type": "object"}
+    return jsonschema.Draft4Validator({**schema, "definitions": definitions})
+
+
+async def test_users_list_gives_each_users_admin_and_owner_flags_as_the_spec_has_them(
+    slack_api: SlackStandIn, slack_demo: DemoWorkspace
+) -> None:
+    validator = _user_validator()
+    listed = (await web(slack_api).users_list())["members"]
+    for user in listed:
+        errors = [e.message for e in validator.iter_errors(user)]
+        assert errors == [], errors
+    flags = {u["id"]: (u["is_admin"], u["is_owner"]) for u in listed}
+    assert flags[slack_api.owner.id] == (True, True)
+    assert flags[slack_demo.admin.id] == (True, False)
+    assert flags[slack_demo.alice.id] == (False, False)
+
+
+def test_user_objects_in_events_match_the_web_apis_user_schema(
+    slack_inbound: SlackInbound,
+) -> None:
+    """team_join and user_change carry the user object users.list gives (admin and owner
+    flags included), so they are checked against the Web API spec's `objs_user`."""
+    validator = _user_validator()
+    owner = slack_inbound.user_object("U0OWNER01", is_admin=True, is_owner=True)
+    for event in (
+        slack_inbound.team_join("U0NEWBIE1", name="newbie"),
+        slack_inbound.user_change(owner),
+        slack_inbound.user_change(slack_inbound.user_object("U0GONE001", deleted=True)),
+    ):
+        errors = [e.message for e in validator.iter_errors(event["user"])]
+        assert errors == [], errors
+    assert list(validator.iter_errors({**owner, "is_workspace_admin": True})) != []
 
 
 def test_event_types_exist_in_the_events_api_catalog(slack_inbound: SlackInbound) -> None:

@@ -154,7 +154,7 @@ class Onboarding(Feature):
         playbook_id = event.reason.removeprefix(EXISTING_REASON)
         if not any(pid == playbook_id for pid, _ in playbooks_of(ctx)):
             return
-        if ctx.roles_of(event.member) & {Role.ADMIN, Role.MANAGER, Role.MODERATOR}:
+        if _is_staff(ctx, event.member):
             return
         self.start(ctx, playbook_id, event.member, trigger="existing")
 
@@ -274,7 +274,7 @@ class Onboarding(Feature):
         """`porch onboard --existing`: start a journey for a member who was there before Porch."""
         playbook_id = event.payload["playbook"]
         record = ctx.member(event.member)
-        if record is not None and record.left_at is not None:
+        if (record is not None and record.left_at is not None) or _is_staff(ctx, event.member):
             return
         if any(pid == playbook_id for pid, _ in playbooks_of(ctx)):
             self.start(ctx, playbook_id, event.member, trigger="existing")
@@ -463,6 +463,12 @@ def playbooks_of(ctx: Context) -> list[tuple[str, OnboardingPlaybook]]:
         if isinstance(playbook, OnboardingPlaybook):
             found.append((playbook_id, playbook))
     return found
+
+
+def _is_staff(ctx: Context, member: str) -> bool:
+    """Staff are never onboarded as existing members: the configured admins, managers and
+    moderators, and those the platform makes one (Slack's workspace admins and owners)."""
+    return bool(ctx.roles_of(member) & {Role.ADMIN, Role.MANAGER, Role.MODERATOR})
 
 
 def house_rules(ctx: Context) -> HouseRules | None:

@@ -47,6 +47,7 @@ def make_adapter(
     mode: str = "http",
     admin_token: str | None = None,
     bot_token: str | None = None,
+    role_channels: tuple[str, ...] = (),
 ) -> SlackAdapter:
     credentials = SlackCredentials(
         bot_token=bot_token or standin.bot_token,
@@ -59,6 +60,7 @@ def make_adapter(
         clock=clock or SystemClock(),
         mode="socket" if mode == "socket" else "http",
         api_url=standin.base_url,
+        role_channels=role_channels,
     )
 
 
@@ -193,6 +195,23 @@ class Tap:
         async with asyncio.timeout(5):
             return await self.outcomes.get()
 
+    def drain(self) -> int:
+        """Forget the outcomes so far (the start-up roles), so `next()` awaits what comes next."""
+        count = 0
+        while not self.outcomes.empty():
+            self.outcomes.get_nowait()
+            count += 1
+        return count
+
+
+async def start_tapped(adapter: SlackAdapter, tap: Tap) -> int:
+    """Start `adapter` into `tap`, wait for the workspace roles it reads at start-up to be
+    handled, and drain them from the tap; how many events that was."""
+    await adapter.start(tap)
+    async with asyncio.timeout(5):
+        await adapter.roles_read()
+    return tap.drain()
+
 
 @asynccontextmanager
 async def running_porch(
@@ -202,13 +221,13 @@ async def running_porch(
     so the test decides when effects are delivered (`porch.settle()`)."""
     store = Store("sqlite://")
     upgrade(store)
-    adapter = make_adapter(standin, clock=clock)
+    adapter = make_adapter(standin, clock=clock, role_channels=(standin.general_id,))
     config = builders.config(builders.community(platform="slack", main=standin.general_id))
     porch = Porch(config=config, store=store, clock=clock, adapters=[adapter], features=features)
     await porch.start(loops=False)
     tap = Tap(porch.handle)
     await adapter.stop()
-    await adapter.start(tap)
+    await start_tapped(adapter, tap)
     try:
         yield porch, adapter, tap
     finally:
@@ -233,7 +252,8 @@ async def whole_porch(
     store = Store(database_url)
     upgrade(store)
     clock = clock or FakeClock(builders.T0)
-    adapter = make_adapter(standin, clock=clock, admin_token=admin_token)
+    mains = tuple(c.channels["slack"].main for c in (community, *others) if "slack" in c.channels)
+    adapter = make_adapter(standin, clock=clock, admin_token=admin_token, role_channels=mains)
     porch = Porch(
         config=builders.config(community, *others),
         store=store,
@@ -245,7 +265,7 @@ async def whole_porch(
     await porch.start(loops=False)
     tap = Tap(porch.handle)
     await adapter.stop()
-    await adapter.start(tap)
+    await start_tapped(adapter, tap)
     try:
         async with asgi_client(adapter) as http:
             yield porch, tap, http

@@ -1,6 +1,7 @@
 """`porch onboard --existing` on Slack through a whole Porch: members who were in the channel
-before Porch ran are listed with conversations.members and each one who is not staff is welcomed
-by DM exactly once; running the command again welcomes nobody twice.
+before Porch ran are listed with conversations.members and each one who is not staff (the
+configured managers, and the workspace's owner, whom only Slack names) is welcomed by DM exactly
+once; running the command again welcomes nobody twice.
 
 The command runs for real (the `porch` CLI, in-process) on a database file it shares with the
 running Porch, exactly as an admin would run it next to a live Porch.
@@ -36,7 +37,7 @@ steps:
 """
 
 
-def _config(tmp_path: Path, general: str, manager: str, admin: str) -> Path:
+def _config(tmp_path: Path, general: str, manager: str) -> Path:
     (tmp_path / "playbooks").mkdir()
     (tmp_path / "playbooks" / "welcome.yaml").write_text(WELCOME, encoding="utf-8")
     path = tmp_path / "porch.yaml"
@@ -50,7 +51,6 @@ communities:
     channels:
       slack: {{main: {general}}}
     managers: ["slack:{manager}"]
-    admins: ["slack:{admin}"]
     playbooks: [welcome]
 playbook_dirs: [playbooks]
 platforms:
@@ -83,9 +83,9 @@ async def test_members_from_before_porch_are_listed_and_each_welcomed_once(
     pete = workspace.add_user("pete", real_name="Pete Early")
     helper = workspace.add_bot_user("otherbot")
     slack_api.general.members.extend([slack_api.bot_user_id, dana.id, olga.id, helper.id, pete.id])
-    owner = slack_api.owner
-    assert owner.id in slack_api.general.members
-    config = _config(tmp_path, slack_api.general_id, dana.id, owner.id)
+    owner = slack_api.owner  # the workspace's owner: staff, though the configuration never says so
+    assert owner.id in slack_api.general.members and owner.is_owner
+    config = _config(tmp_path, slack_api.general_id, dana.id)
     database_url = f"sqlite:///{tmp_path / 'porch.db'}"
     monkeypatch.chdir(tmp_path)
     loaded, _ = load_config(config)

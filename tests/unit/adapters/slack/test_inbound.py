@@ -7,12 +7,18 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.inbound import InboundContext, slack_text_to_markdown, to_event
+from adapters.slack.inbound import (
+    InboundContext,
+    roles_from_user_change,
+    slack_text_to_markdown,
+    to_event,
+)
 from adapters.slack.interactive import encode_choice
 from bot.core.events import (
     ChoicePicked,
     CommandInvoked,
     MemberJoined,
+    MemberRolesChanged,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -24,6 +30,7 @@ from tests.standins.slack_inbound import SlackInbound, button_action
 BOT = "UBOT00001"
 NOW = 1_800_000_000.0
 CHANNEL = "C0GENERAL"
+OTHER = "C0OTHER01"
 DANA = "U0DANA001"
 
 
@@ -35,7 +42,13 @@ def slack() -> SlackInbound:
 @pytest.fixture
 def ctx() -> InboundContext:
     started = datetime.fromtimestamp(NOW - 60, tz=UTC)
-    return InboundContext(BOT, "B0BOT0001", started, datetime.fromtimestamp(NOW, tz=UTC))
+    return InboundContext(
+        BOT,
+        "B0BOT0001",
+        started,
+        datetime.fromtimestamp(NOW, tz=UTC),
+        role_channels=(CHANNEL, OTHER),
+    )
 
 
 def _event(slack: SlackInbound, event: dict[str, Any], **envelope: Any) -> dict[str, Any]:
@@ -175,3 +188,65 @@ def test_a_malformed_payload_is_ignored_not_raised(ctx: InboundContext) -> None:
 )
 def test_slack_markup_becomes_the_cores_text(slack_text: str, expected: str) -> None:
     assert slack_text_to_markdown(slack_text) == expected
+
+
+# -- workspace roles (user_change) ---------------------------------------------------------
+
+
+def test_a_promotion_makes_the_member_admin_in_every_community_channel(
+    slack: SlackInbound, ctx: InboundContext
+) -> None:
+    body = slack.event_callback(slack.user_change(slack.user_object(DANA, is_admin=True)))
+    events = roles_from_user_change(body, ctx)
+    assert all(isinstance(e, MemberRolesChanged) for e in events)
+    assert [(e.member, e.channel, e.roles) for e in events] == [  # type: ignore[attr-defined]
+        (DANA, CHANNEL, ("admin",)),
+        (DANA, OTHER, ("admin",)),
+    ]
+    event_id = body["event_id"]
+    assert [e.dedupe_key for e in events] == [
+        f"slack:{event_id}:{CHANNEL}",
+        f"slack:{event_id}:{OTHER}",
+    ]
+    assert to_event(body, ctx) is None
+
+
+def test_an_owner_is_an_admin_too(slack: SlackInbound, ctx: InboundContext) -> None:
+    owner = slack.user_object(DANA, is_owner=True)
+    events = roles_from_user_change(slack.event_callback(slack.user_change(owner)), ctx)
+    assert [e.roles for e in events if isinstance(e, MemberRolesChanged)] == [("admin",)] * 2
+
+
+@pytest.mark.parametrize(
+    "user",
+    [{"is_admin": False}, {"is_admin": True, "deleted": True}, {"is_owner": True, "deleted": True}],
+)
+def test_a_demoted_or_deactivated_admin_holds_no_role_any_more(
+    slack: SlackInbound, ctx: InboundContext, user: dict[str, bool]
+) -> None:
+    body = slack.event_callback(slack.user_change(slack.user_object(DANA, **user)))
+    events = roles_from_user_change(body, ctx)
+    assert [(e.member, e.roles) for e in events if isinstance(e, MemberRolesChanged)] == [
+        (DANA, ()),
+        (DANA, ()),
+    ]
+
+
+def test_bots_porch_itself_and_changes_from_before_start_give_no_roles(
+    slack: SlackInbound, ctx: InboundContext
+) -> None:
+    bot = slack.event_callback(slack.user_change(slack.user_object("U0HELPER1", is_bot=True)))
+    porch = slack.event_callback(slack.user_change(slack.user_object(BOT, is_admin=True)))
+    earlier = slack.event_callback(
+        slack.user_change(slack.user_object(DANA, is_admin=True)), event_time=int(NOW) - 600
+    )
+    assert [roles_from_user_change(b, ctx) for b in (bot, porch, earlier)] == [[], [], []]
+
+
+def test_other_payloads_and_malformed_ones_give_no_roles(
+    slack: SlackInbound, ctx: InboundContext
+) -> None:
+    message = slack.event_callback(slack.message(CHANNEL, DANA, "hi"))
+    command = slack.slash_command("/porch", "whoami", user_id=DANA, channel_id=CHANNEL)
+    broken = slack.event_callback({"type": "user_change", "user": "U0DANA001"})
+    assert [roles_from_user_change(b, ctx) for b in (message, command, broken)] == [[], [], []]

@@ -86,3 +86,11 @@ def test_the_cli_refuses_what_slack_would_refuse(args: list[str]) -> None:
 def test_the_porch_command_does_not_load_the_slack_sdk() -> None:
     code = "import sys, bot.cli; sys.exit(int('slack_sdk' in sys.modules or 'slack_bolt' in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_workspace_roles_are_read_and_followed_with_users_read() -> None:
+    """users.list at start-up and `user_change` afterwards make admins and owners Porch admins."""
+    data = manifest(socket_mode=True)
+    assert "user_change" in data["settings"]["event_subscriptions"]["bot_events"]
+    assert EVENT_SCOPES["user_change"] == METHOD_SCOPES["users.list"] == ("users:read",)
+    assert "users:read" in data["oauth_config"]["scopes"]["bot"]
