@@ -44,7 +44,7 @@ class MemberPresent(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberRolesChanged(Event):
     """The roles a platform grants a member in `channel`'s community (Matrix: from the power
-    levels of the community's main room). `roles` (Role values) is the whole current set and
+    levels of the community's main room; Slack: workspace admins and owners). `roles` (Role values) is the whole current set and
     replaces the earlier one; an adapter may repeat it when it cannot tell whether it changed."""
 
     channel: str
