@@ -13,10 +13,8 @@ from datetime import datetime
 import nio
 
 from adapters.matrix.errors import call
-from adapters.matrix.inbound import PLATFORM
 from bot.core.actions import Delivered, ListMembers
-from bot.core.adapter import DeliveryContext, EventSink
-from bot.core.events import MemberPresent
+from bot.core.adapter import DeliveryContext, EventSink, member_present
 
 
 async def report_members(
@@ -36,15 +34,5 @@ async def report_members(
     for member in response.members:
         if member.user_id == own_user_id:
             continue
-        await sink(
-            MemberPresent(
-                platform=PLATFORM,
-                dedupe_key=f"{PLATFORM}:present:{ctx.outbox_id}:{member.user_id}",
-                occurred_at=now,
-                member=member.user_id,
-                channel=action.channel,
-                reason=action.reason,
-                display_name=member.display_name or "",
-            )
-        )
+        await sink(member_present(action, ctx, member.user_id, now, member.display_name or ""))
     return Delivered(channel=action.channel)

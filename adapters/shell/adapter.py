@@ -36,7 +36,7 @@ from bot.core.actions import (
     Unmute,
     Unpin,
 )
-from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink
+from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink, member_present
 from bot.core.clock import Clock
 from bot.core.events import (
     ChoicePicked,
@@ -44,7 +44,6 @@ from bot.core.events import (
     Event,
     MemberJoined,
     MemberLeft,
-    MemberPresent,
     MessagePosted,
     ReactionAdded,
 )
@@ -198,17 +197,7 @@ class ShellAdapter:
         if self._sink is None:
             return
         for member in members:
-            await self._sink(
-                MemberPresent(
-                    platform=self.platform,
-                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
-                    occurred_at=self._clock.now(),
-                    member=member,
-                    channel=action.channel,
-                    reason=action.reason,
-                    display_name=member,
-                )
-            )
+            await self._sink(member_present(action, ctx, member, self._clock.now(), member))
 
     def _act(self, action: Action) -> Delivered:
         if isinstance(action, Edit):

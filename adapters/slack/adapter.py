@@ -37,10 +37,10 @@ from adapters.slack.outbound import Profile, SlackOutbound
 from adapters.slack.roles import start_up_roles, workspace_admins
 from adapters.slack.views import answer_modal, form_modal, question_of
 from bot.core.actions import Action, Capability, Delivered, ListMembers, capability_of
-from bot.core.adapter import DeliveryContext, EventSink, RateBudget
+from bot.core.adapter import DeliveryContext, EventSink, RateBudget, member_present
 from bot.core.clock import Clock
 from bot.core.errors import PorchError, Unsupported
-from bot.core.events import CommandInvoked, Event, MemberJoined, MemberPresent, MessagePosted
+from bot.core.events import CommandInvoked, Event, MemberJoined, MessagePosted
 from bot.core.forms import FormDesk
 
 log = logging.getLogger(__name__)
@@ -230,17 +230,8 @@ class SlackAdapter:
             profile = await outbound.profile(member)
             if profile is not None and not profile.is_person:
                 continue
-            await sink(
-                MemberPresent(
-                    platform=self.platform,
-                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
-                    occurred_at=self._clock.now(),
-                    member=member,
-                    channel=action.channel,
-                    reason=action.reason,
-                    display_name=profile.display_name if profile else "",
-                )
-            )
+            name = profile.display_name if profile else ""
+            await sink(member_present(action, ctx, member, self._clock.now(), name))
         return Delivered(channel=action.channel)
 
     # -- workspace roles -----------------------------------------------------------------------

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from bot.core.actions import Action, Capability, Delivered
-from bot.core.events import Event
+from bot.core.actions import Action, Capability, Delivered, ListMembers
+from bot.core.events import Event, MemberPresent
 
 EventSink = Callable[[Event], Awaitable[object]]
 
@@ -54,3 +55,22 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
     async def execute(self, action: Action, ctx: DeliveryContext) -> Delivered: ...
+
+
+def member_present(
+    action: ListMembers, ctx: DeliveryContext, member: str, at: datetime, display_name: str = ""
+) -> MemberPresent:
+    """One member an adapter found for `action`, as the event it hands its sink.
+
+    Keyed by the Outbox item that asked and the member: a retry after a failure half-way
+    reports the rest, and the Inbox drops those already taken.
+    """
+    return MemberPresent(
+        platform=action.platform,
+        dedupe_key=f"{action.platform}:present:{ctx.outbox_id}:{member}",
+        occurred_at=at,
+        member=member,
+        channel=action.channel,
+        reason=action.reason,
+        display_name=display_name,
+    )

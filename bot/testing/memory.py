@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.actions import Action, Capability, Delivered, ListMembers
-from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink, RateBudget
+from bot.core.adapter import UNLIMITED, DeliveryContext, EventSink, RateBudget, member_present
 from bot.core.clock import Clock
-from bot.core.events import Event, MemberPresent
+from bot.core.events import Event
 
 
 @dataclass(frozen=True)
@@ -84,17 +84,7 @@ class MemoryAdapter:
         for member, name in self.rosters.get(action.channel, []):
             if member == self.bot_id:
                 continue
-            await self._sink(
-                MemberPresent(
-                    platform=self.platform,
-                    dedupe_key=f"{self.platform}:present:{ctx.outbox_id}:{member}",
-                    occurred_at=at,
-                    member=member,
-                    channel=action.channel,
-                    reason=action.reason,
-                    display_name=name,
-                )
-            )
+            await self._sink(member_present(action, ctx, member, at, name))
 
     def doubled(self) -> list[str]:
         """Idempotency keys that were executed more than once."""
