@@ -6,6 +6,8 @@ import itertools
 from datetime import datetime
 from typing import Any
 
+import yaml
+
 from bot.config.schema import Channels, CommunityConfig, PorchConfig
 from bot.core.events import (
     ChoicePicked,
@@ -16,6 +18,7 @@ from bot.core.events import (
     ReactionAdded,
     TextAnswered,
 )
+from bot.playbooks.schema import OnboardingPlaybook
 
 _seq = itertools.count(1)
 T0 = datetime.fromisoformat("2026-01-05T08:00:00+00:00")
@@ -190,3 +193,22 @@ def answered(
     key: str | None = None,
 ) -> TextAnswered:
     return TextAnswered(**_base(platform, member, at, key), prompt_id=prompt_id, text=text)
+
+
+WELCOME_ASK = """\
+kind: onboarding
+title: Welcome
+steps:
+  - id: welcome
+    do: ask
+    text: "Hi {{ member.name }}, welcome! What brings you here?"
+    choices:
+      - {id: learn, label: "I want to learn"}
+      - {id: help, label: "I want to help"}
+"""
+
+
+def welcome_journey(more_steps: str = "") -> OnboardingPlaybook:
+    """The scenario tests' onboarding playbook: a welcome question (learn or help), then
+    `more_steps` (YAML list items, indented by two spaces, as in a playbook file)."""
+    return OnboardingPlaybook.model_validate(yaml.safe_load(WELCOME_ASK + more_steps))

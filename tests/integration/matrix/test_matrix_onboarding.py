@@ -15,11 +15,9 @@ from typing import Any
 
 import nio
 import pytest
-import yaml
 
 from bot.features.builtin import Builtin
 from bot.features.onboarding.feature import Onboarding
-from bot.playbooks.schema import OnboardingPlaybook
 from bot.testing import builders
 from tests.integration.matrix.conftest import MatrixUserFactory
 from tests.integration.matrix.synapse_harness import SynapseServer, http_json
@@ -37,16 +35,8 @@ pytestmark = pytest.mark.slow
 
 __all__ = ["erin"]  # the fixture: a member whose client encrypts
 
-WELCOME = """
-kind: onboarding
-title: Welcome
-steps:
-  - id: welcome
-    do: ask
-    text: "Hi {{ member.name }}, welcome! What brings you here?"
-    choices:
-      - {id: learn, label: "I want to learn"}
-      - {id: help, label: "I want to help"}
+WELCOME = builders.welcome_journey(
+    """\
   - id: thanks
     do: message
     text: "Thanks, noted."
@@ -57,6 +47,7 @@ steps:
   - do: post_intro
     answer: intro
 """
+)
 
 QUESTION = "Tell us a little about yourself."
 INTRODUCTION = "I garden, I bake bread, and I would like to learn Rust."
@@ -154,7 +145,7 @@ async def world(
     base = await make_world(synapse, matrix_user, tmp_path)
     w = Onboarded(**{name: getattr(base, name) for name in base.__dataclass_fields__})
     w.features = [Builtin(), Onboarding()]
-    w.playbooks = {"welcome": OnboardingPlaybook.model_validate(yaml.safe_load(WELCOME))}
+    w.playbooks = {"welcome": WELCOME}
     w.encrypt_new_dms = True
     created = await ok(
         w.owner.room_create(name="introductions", preset=nio.RoomPreset.public_chat),

@@ -10,14 +10,12 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 
 import httpx
-import yaml
 
 from adapters.slack.interactive import REPORT_SHORTCUT
 from bot.app import Porch
 from bot.features.builtin import Builtin
 from bot.features.moderation.feature import Moderation
 from bot.features.onboarding.feature import Onboarding
-from bot.playbooks.schema import OnboardingPlaybook
 from bot.testing import builders
 from tests.integration.slack.conftest import (
     Tap,
@@ -183,20 +181,13 @@ async def test_a_report_of_a_thread_reply_porch_never_saw_links_into_its_thread(
     assert f"<{link}|open the message>" in item.text
 
 
-WELCOME = """
-kind: onboarding
-title: Welcome
-steps:
-  - id: welcome
-    do: ask
-    text: "Hi {{ member.name }}, welcome! What brings you here?"
-    choices:
-      - {id: learn, label: "I want to learn"}
-      - {id: help, label: "I want to help"}
+WELCOME = builders.welcome_journey(
+    """\
   - id: thanks
     do: message
     text: "Thanks, noted."
 """
+)
 
 
 async def test_a_member_who_joins_gets_a_welcome_dm_with_buttons_and_picks_one(
@@ -207,7 +198,7 @@ async def test_a_member_who_joins_gets_a_welcome_dm_with_buttons_and_picks_one(
     if slack_api.bot_user_id not in slack_api.general.members:
         slack_api.general.members.append(slack_api.bot_user_id)
     community = builders.community(platform="slack", main=general, playbooks=("welcome",))
-    welcome = OnboardingPlaybook.model_validate(yaml.safe_load(WELCOME))
+    welcome = WELCOME
     features = (Builtin(), Onboarding())
     async with whole_porch(slack_api, community, features, {"welcome": welcome}) as (
         porch,

@@ -7,27 +7,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from adapters.slack.interactive import ANSWER_ACTION, ANSWER_BLOCK, ANSWER_INPUT
 from bot.features.builtin import Builtin
 from bot.features.onboarding.feature import Onboarding
-from bot.playbooks.schema import OnboardingPlaybook
 from bot.testing import builders
 from tests.integration.slack.conftest import as_payload, buttons_of, deliver, whole_porch
 from tests.standins.slack_api import SlackStandIn
 from tests.standins.slack_inbound import SlackInbound, button_action
 
-JOURNEY = """
-kind: onboarding
-title: Welcome
-steps:
-  - id: welcome
-    do: ask
-    text: "Hi {{ member.name }}, welcome! What brings you here?"
-    choices:
-      - {id: learn, label: "I want to learn"}
-      - {id: help, label: "I want to help"}
+JOURNEY = builders.welcome_journey(
+    """\
   - id: intro
     do: ask_text
     min_length: 20
@@ -36,6 +25,7 @@ steps:
     answer: intro
     text: "Please welcome **{{ member.name }}**! {{ answers.intro | quote }}"
 """
+)
 INTRO = "I build spreadsheets for the finance team and want to learn Python."
 
 
@@ -54,7 +44,7 @@ async def test_a_newcomer_picks_by_click_and_introduces_themselves_through_the_m
     community = builders.community(
         platform="slack", main=general, intro=intros.id, playbooks=("welcome",)
     )
-    journey = OnboardingPlaybook.model_validate(yaml.safe_load(JOURNEY))
+    journey = JOURNEY
     features = (Builtin(), Onboarding())
     async with whole_porch(slack_api, community, features, {"welcome": journey}) as (
         porch,
