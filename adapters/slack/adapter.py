@@ -329,7 +329,14 @@ class SlackAdapter:
         if event is not None:
             self._spawn(self._deliver_inbound(sink, event))
         for changed in roles_from_user_change(body, context):
-            self._spawn(sink(changed))
+            self._spawn(self._after_roles_read(sink, changed))
+
+    async def _after_roles_read(self, sink: EventSink, event: Event) -> None:
+        """A role change Slack announces while the start-up read is under way goes to Porch after
+        that read: the read may have seen the member before the change, and its
+        `RoleHoldersListed` would otherwise undo a promotion that came in meanwhile."""
+        await self.roles_read()
+        await sink(event)
 
     async def _deliver_inbound(self, sink: EventSink, event: Event) -> None:
         """Fill in who the member is where the payload did not say, then hand the event on."""

@@ -18,10 +18,11 @@ import pytest
 
 from bot.app import Porch
 from bot.core.clock import FakeClock
+from bot.core.events import Event, MemberRolesChanged
 from bot.features.builtin import Builtin
 from bot.features.onboarding.feature import Onboarding
 from bot.testing import builders
-from tests.integration.slack.conftest import Tap, deliver, whole_porch
+from tests.integration.slack.conftest import Tap, asgi_client, deliver, make_adapter, whole_porch
 from tests.standins.slack_api import SlackStandIn, User
 from tests.standins.slack_inbound import SlackInbound
 
@@ -169,3 +170,42 @@ async def _let_time_pass_for_sleepers(clock: FakeClock) -> None:
         await asyncio.sleep(0)
         if (due := clock.next_wakeup()) is not None:
             clock.set(due)
+
+
+async def test_a_promotion_announced_during_the_start_up_read_is_applied_after_it(
+    slack_api: SlackStandIn, inbound: SlackInbound
+) -> None:
+    """The read at start-up sees alice before her promotion; Slack announces it meanwhile."""
+    alice = _member(slack_api, "alice", real_name="Alice Member")
+    slack_api.fail_next("users.list", status=429, retry_after=3)
+    clock = FakeClock(builders.T0)
+    adapter = make_adapter(slack_api, clock=clock, role_channels=(slack_api.general_id,))
+    seen: list[Event] = []
+    alices_roles = asyncio.Event()
+
+    async def sink(event: Event) -> None:
+        seen.append(event)
+        if isinstance(event, MemberRolesChanged) and event.member == alice.id:
+            alices_roles.set()
+
+    await adapter.start(sink)
+    try:
+        async with asgi_client(adapter) as http:
+            await slack_api.wait_for_call("users.list", lambda call: call.status == 429)
+            promoted = {**alice.to_api(), "is_admin": True}
+            changed = inbound.events_request(inbound.user_change(promoted))
+            assert (await deliver(http, changed)).status_code == 200
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert seen == []  # held until the read is with Porch
+            clock.advance(timedelta(seconds=3))
+            async with asyncio.timeout(5):
+                await adapter.roles_read()
+                await alices_roles.wait()
+    finally:
+        await adapter.stop()
+    kinds = [type(e).__name__ for e in seen]
+    last_listing = max(i for i, k in enumerate(kinds) if k == "RoleHoldersListed")
+    (alices,) = [i for i, e in enumerate(seen) if getattr(e, "member", "") == alice.id]
+    assert alices > last_listing
+    assert seen[alices].roles == ("admin",)  # type: ignore[attr-defined]
