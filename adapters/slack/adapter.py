@@ -328,15 +328,19 @@ class SlackAdapter:
         event = to_event(body, context)
         if event is not None:
             self._spawn(self._deliver_inbound(sink, event))
-        for changed in roles_from_user_change(body, context):
-            self._spawn(self._after_roles_read(sink, changed))
+        changes = roles_from_user_change(body, context)
+        if changes:
+            self._spawn(self._after_roles_read(sink, changes))
 
-    async def _after_roles_read(self, sink: EventSink, event: Event) -> None:
-        """A role change Slack announces while the start-up read is under way goes to Porch after
-        that read: the read may have seen the member before the change, and its
-        `RoleHoldersListed` would otherwise undo a promotion that came in meanwhile."""
+    async def _after_roles_read(self, sink: EventSink, changes: list[Event]) -> None:
+        """A member's roles from a `user_change`, one event per community channel, handed on after
+        the start-up read: the read may have seen the member before the change, and its
+        `RoleHoldersListed` would otherwise undo a promotion that came in meanwhile. Every change
+        is passed on, a status edit included: another replica may have seen the promotion this
+        one did not, and the Dispatcher writes nothing when the roles are the same."""
         await self.roles_read()
-        await sink(event)
+        for event in changes:
+            await sink(event)
 
     async def _deliver_inbound(self, sink: EventSink, event: Event) -> None:
         """Fill in who the member is where the payload did not say, then hand the event on."""
