@@ -310,7 +310,7 @@ class Onboarding(Feature):
                 locale,
                 name=name,
                 playbook=playbook_id,
-                step=journey.step,
+                step=shown_step(ctx, playbook_id, journey.step, locale),
             )
         elif command.get("again"):
             self._restart(ctx, journey, trigger="command")
@@ -367,11 +367,13 @@ class Onboarding(Feature):
         )
         rows = progress.rows(journeys, names, now=ctx.now, stuck_after=stuck_after)
         locale = ctx.locale_for(event.member)
+
         return progress.summary(
             rows,
             community=ctx.community.name,
             stuck_after=wanted or min(stuck_after.values(), default=progress.DEFAULT_STUCK),
             text=lambda key, **params: ctx.text(key, locale, **params),
+            step_of=lambda row: shown_step(ctx, row.playbook, row.step, locale),
         )
 
     # -- journeys -----------------------------------------------------------------------------
@@ -550,6 +552,19 @@ def facts(
         rules=house_rules(ctx),
         people=people,
         text=ctx.text,
+    )
+
+
+def shown_step(ctx: Context, playbook_id: str, step: str, locale: str) -> str:
+    """A journey's step as a manager reads it: its title in their language, else its id."""
+    playbook = ctx.services.playbooks.get(playbook_id)
+    title = (
+        progress.step_title(playbook, step, locale, ctx.community.locale)
+        if isinstance(playbook, OnboardingPlaybook)
+        else None
+    )
+    return (
+        f"`{step}`" if title is None else ctx.text("onboarding.progress_step", locale, title=title)
     )
 
 

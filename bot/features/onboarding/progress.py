@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 
 from bot.core.commands import duration_text
+from bot.playbooks.program import node_id, walk
+from bot.playbooks.schema import OnboardingPlaybook
+from bot.playbooks.templates import pick
 from bot.store import onboarding as store
 
 DEFAULT_STUCK = timedelta(days=3)
@@ -86,14 +89,28 @@ def _iso(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def step_title(playbook: OnboardingPlaybook, step: str, locale: str, fallback: str) -> str | None:
+    """What a manager is shown for a journey's step: its `title` in `locale` (else `fallback`,
+    else English); a step nested in a choice or an `if` without one of its own shows the title
+    of the top-level step that holds it. None when neither has a title (or the step is gone)."""
+    for path, found in walk(playbook.steps):
+        if node_id(found, path) == step:
+            holder = playbook.steps[int(path[1])]
+            title = found.title if found.title is not None else holder.title
+            return None if title is None else pick(title, locale, fallback)
+    return None
+
+
 def summary(
     found: Sequence[Row],
     *,
     community: str,
     stuck_after: timedelta,
     text: Callable[..., str],
+    step_of: Callable[[Row], str] = lambda row: f"`{row.step}`",
 ) -> str:
-    """The chat answer to `/porch onboarding`: a count and names per group, most urgent first."""
+    """The chat answer to `/porch onboarding`: a count and names per group, most urgent first.
+    A journey's step is shown as `step_of(row)` says (its title in the reader's language)."""
     lines = [text("onboarding.progress_title", community=community)]
     if not found:
         return "\n".join([*lines, text("onboarding.progress_empty")])
@@ -105,20 +122,20 @@ def summary(
             f"onboarding.progress_{group}", count=len(members), duration=duration_text(stuck_after)
         )
         lines += ["", heading]
-        lines += [f"- {_line(r, text)}" for r in members[:SHOWN_PER_GROUP]]
+        lines += [f"- {_line(r, text, step_of(r))}" for r in members[:SHOWN_PER_GROUP]]
         if len(members) > SHOWN_PER_GROUP:
             lines.append(text("onboarding.progress_more", count=len(members) - SHOWN_PER_GROUP))
     return "\n".join(lines)
 
 
-def _line(row: Row, text: Callable[..., str]) -> str:
+def _line(row: Row, text: Callable[..., str], step: str) -> str:
     if row.state == "stuck":
         return text(
-            "onboarding.progress_line_stuck", name=row.name, step=row.step, days=row.waiting_days
+            "onboarding.progress_line_stuck", name=row.name, step=step, days=row.waiting_days
         )
     if row.state in ("in_progress", "paused"):
         return text(
-            "onboarding.progress_line_at", name=row.name, step=row.step, date=row.started_at[:10]
+            "onboarding.progress_line_at", name=row.name, step=step, date=row.started_at[:10]
         )
     date = (row.completed_at or row.last_progress_at)[:10]
     return text("onboarding.progress_line_done", name=row.name, date=date)

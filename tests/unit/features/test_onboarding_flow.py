@@ -235,7 +235,7 @@ async def test_a_manager_starts_onboarding_for_a_member_once_unless_asked_again(
         assert dms(h, "bob")[0].startswith("Hi bob, welcome")
         await h.send(command("dana", "/porch onboard @bob"))
         assert (
-            "already being onboarded (interest, at step `welcome`)"
+            "already being onboarded (interest, at step “Say what brings you here”)"
             in h.adapter.texts("ephemeral")[-1]
         )
         await h.send(command("bob", "/porch onboard @bob"))
@@ -261,10 +261,10 @@ async def test_managers_see_who_is_in_progress_stuck_and_done_by_name(database_u
             "**Onboarding in Porch demo**",
             "",
             "**Stuck**, no answer for 3d or more (1):",
-            "- Stuckie: waiting at `welcome` for 11 days",
+            "- Stuckie: waiting at “Say what brings you here” for 11 days",
             "",
             "**In progress** (1):",
-            "- Alice: at `checkin`, started 2026-01-09",
+            "- Alice: at “Tell us how your first week went”, started 2026-01-09",
             "",
             "**Completed** (1):",
             "- Carol (2026-01-16)",

@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.features.onboarding import progress
 from bot.store.onboarding import Journey
 from bot.testing.builders import T0
+from tests.unit.features.onboarding_kit import playbook
 
 
 def _journey(member: str, **fields: object) -> Journey:
@@ -75,3 +76,51 @@ def test_the_chat_summary_shows_at_most_fifteen_names_a_group() -> None:
     lines = text.splitlines()
     assert sum(1 for line in lines if line.startswith("- ")) == 15
     assert lines[-1] == "onboarding.progress_more [('count', 5)]"
+
+
+TITLED = playbook(
+    """
+steps:
+  - id: welcome
+    do: ask
+    title: {en: Say hello, de: Hallo sagen}
+    text: Hi!
+    choices:
+      - id: lost
+        label: Lost
+        then:
+          - id: lost_what
+            do: ask_text
+            text: What?
+  - id: day3
+    do: wait
+    for: 3d
+"""
+)
+
+
+def test_a_step_is_shown_by_its_title_in_the_readers_language() -> None:
+    assert progress.step_title(TITLED, "welcome", "de", "en") == "Hallo sagen"
+    assert progress.step_title(TITLED, "welcome", "fr", "en") == "Say hello"
+
+
+def test_a_nested_step_without_a_title_is_shown_by_the_step_that_holds_it() -> None:
+    assert progress.step_title(TITLED, "lost_what", "en", "en") == "Say hello"
+
+
+def test_a_step_without_any_title_or_no_longer_there_has_none() -> None:
+    assert progress.step_title(TITLED, "day3", "en", "en") is None
+    assert progress.step_title(TITLED, "gone", "en", "en") is None
+
+
+def test_the_chat_summary_names_the_step_as_it_is_told() -> None:
+    rows = progress.rows([_journey("U1", waiting="timer")], {}, now=T0, stuck_after={})
+    catalogue = {"onboarding.progress_line_at": "{name}: at {step}, started {date}"}
+    text = progress.summary(
+        rows,
+        community="Demo",
+        stuck_after=timedelta(days=3),
+        text=lambda key, **params: catalogue.get(key, key).format(**params),
+        step_of=lambda row: f"<{row.step}>",
+    )
+    assert "- U1: at <welcome>, started 2026-01-05" in text.splitlines()
