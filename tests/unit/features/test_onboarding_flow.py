@@ -23,6 +23,7 @@ from bot.store.models import AuditEntry, TimerRecord
 from bot.testing import builders
 from bot.testing.builders import T0, answered, command, dm, joined, left, picked, said
 from bot.testing.harness import Harness
+from tests.unit.features.onboarding_kit import playbook
 
 INTEREST_CHANNELS = ("#help", "#show-and-tell", "#events", "#random")
 
@@ -433,3 +434,22 @@ async def test_with_confirm_the_member_may_rewrite_or_keep_their_introduction(
         assert any(t.startswith("Alright, I won't post it.") for t in dms(h))
         assert dms(h)[-1].startswith("Last step. Which of these would you like to follow?")
         assert journeys(h)[0].step == "interests"
+
+
+async def test_a_wait_for_the_next_working_morning_keeps_to_the_members_own_time_zone(
+    database_url: str,
+) -> None:
+    book = playbook(
+        """
+steps:
+  - {do: wait, for: 1h, until: next_working_morning}
+  - {do: message, text: Good morning}
+"""
+    )
+    config = builders.config(builders.community(playbooks=("morning",)))
+    async with porch(database_url, config, morning=book) as h:
+        await h.send(joined("alice", timezone="America/New_York"))  # Mon 03:00 in New York
+        await h.advance(timedelta(hours=5, minutes=59))
+        assert dms(h) == []
+        await h.advance(timedelta(minutes=1))  # Mon 09:00 in New York, 15:00 in Berlin
+        assert dms(h) == ["Good morning"]
