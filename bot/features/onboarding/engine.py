@@ -310,14 +310,15 @@ class Runner:
     def _message(self, node: Node) -> None:
         step = node.step
         assert isinstance(step, MessageStep)
+        channel = self._intro_channel() if step.to == "intro" else self.facts.channel(step.to)
         if step.to == "member":
             self._emit_dm(node, "dm", self.facts.member, self.render(step.text))
-        else:
-            channel = self.facts.channel(step.to)
-            if channel:
-                self._post(
-                    node, "post", channel, self.render(step.text, self.facts.community.locale)
-                )
+        elif channel:
+            self._post(node, "post", channel, self.render(step.text, self.facts.community.locale))
+        elif step.to == "moderators":
+            for person in self.facts.people.moderators():
+                text = self.render(step.text, self.facts.people.locale(person))
+                self._emit_dm(node, f"post:{person}", person, text)
         self._goto(node.next)
 
     def _ask_again(self, node: Node) -> None:

@@ -373,3 +373,38 @@ def test_a_journey_at_a_step_the_playbook_no_longer_has_fails_with_a_note() -> N
     r = runner(WAITING, State(step="gone"))
     r.run()
     assert r.state.ended == "failed" and "'gone' is no longer in the playbook" in r.state.note
+
+
+CHANNEL_MESSAGES = playbook(
+    """
+steps:
+  - {do: message, to: main, text: {en: "{{ member.name }} is here", de: "{{ member.name }} ist da"}}
+  - {do: message, to: intro, text: Say hello}
+  - {do: message, to: moderators, text: {en: Look out for them, de: Achtet auf sie}}
+"""
+)
+
+
+def test_a_channel_message_is_posted_in_the_communitys_language() -> None:
+    community = builders.community(locale="de")
+    effects = started(CHANNEL_MESSAGES, community=community).effects
+    posts = [(e.channel, e.message.text) for e in effects if isinstance(e, PostIn)]
+    assert posts == [
+        ("#general", "Alice ist da"),
+        ("#introductions", "Say hello"),
+        ("#moderators", "Achtet auf sie"),
+    ]
+
+
+def test_a_channel_message_without_its_channel_goes_where_people_still_read_it() -> None:
+    community = builders.community(intro="", moderators_channel="")
+    people = FakePeople(moderator_ids=["mo", "max"], locales={"max": "de"})
+    effects = started(CHANNEL_MESSAGES, community=community, people=people).effects
+    assert [(e.channel, e.message.text) for e in effects if isinstance(e, PostIn)] == [
+        ("#general", "Alice is here"),
+        ("#general", "Say hello"),
+    ]
+    assert [(e.to, e.message.text) for e in effects if isinstance(e, Dm)] == [
+        ("mo", "Look out for them"),
+        ("max", "Achtet auf sie"),
+    ]
