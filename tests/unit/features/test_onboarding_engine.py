@@ -408,3 +408,35 @@ def test_a_channel_message_without_its_channel_goes_where_people_still_read_it()
         ("mo", "Look out for them"),
         ("max", "Achtet auf sie"),
     ]
+
+
+OPTIONAL_ANSWER = playbook(
+    """
+steps:
+  - id: mood
+    do: ask
+    text: How?
+    choices:
+      - {id: good, label: Good}
+      - id: bad
+        label: Bad
+        then: [{id: why, do: ask_text, text: "Why?"}]
+  - do: if
+    answered: why
+    then: [{do: message, text: "Thanks for telling us"}]
+    else: [{do: message, text: "Glad to hear"}]
+"""
+)
+
+
+def test_an_if_on_answered_alone_asks_whether_the_member_answered_that_step_at_all() -> None:
+    happy = started(OPTIONAL_ANSWER)
+    happy.answer("good", None)
+    assert [e.message.text for e in happy.effects if isinstance(e, Dm)] == ["Glad to hear"]
+    unhappy = started(OPTIONAL_ANSWER)
+    unhappy.answer("bad", None)
+    unhappy = again(unhappy)
+    unhappy.answer("", "The rules are unclear")
+    assert [e.message.text for e in unhappy.effects if isinstance(e, Dm)] == [
+        "Thanks for telling us"
+    ]
