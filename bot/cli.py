@@ -7,8 +7,10 @@ import contextlib
 import logging
 import os
 import sys
+from collections.abc import Callable
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,9 +18,12 @@ from adapters.slack import cli as slack_cli
 from bot.config.loader import load_config
 from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
-from bot.core.errors import ConfigError, DatabaseNotMigrated, Problem
+from bot.core.errors import CannotStart, ConfigError, DatabaseNotMigrated, Problem
 from bot.features.onboarding.cli import onboard, onboarding_app, playbooks_app
 from bot.store.db import Store
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 app = typer.Typer(
     help="Porch: community management for the team chat you already use.",
@@ -153,13 +158,16 @@ def run(
                 database_given=db is not None or "PORCH_DATABASE_URL" in os.environ,
             )
         )
-    except DatabaseNotMigrated as exc:
+    except (DatabaseNotMigrated, CannotStart) as exc:
         raise _fail(f"Porch did not start: {exc}") from None
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
         raise _fail("Porch did not start.") from None
     raise typer.Exit(code)
+
+
+OUTBOX_STATUSES = ("pending", "in_flight", "done", "dead")
 
 
 @app.command("outbox")
@@ -174,17 +182,26 @@ def outbox_cmd(
     retry_dead: Annotated[bool, typer.Option(help="Give every dead item another try.")] = False,
 ) -> None:
     """List pending and dead effects, and retry dead ones."""
+    from bot.compose import open_store
     from bot.core.clock import SystemClock
     from bot.delivery import outbox
-    from bot.store.migrate import ensure_schema
 
-    store = Store(_settings(None, db).database_url)
-    try:
-        ensure_schema(store)
-    except DatabaseNotMigrated as exc:
-        raise _fail(str(exc)) from None
+    if status is not None and status not in OUTBOX_STATUSES:
+        hint = get_close_matches(status, OUTBOX_STATUSES, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        raise _fail(
+            f"--status {status!r} is not a status{suggestion}; use one of: "
+            + ", ".join(OUTBOX_STATUSES)
+        )
+    store = _open(db, open_store)
     with store.transaction() as session:
         if retry or retry_dead:
+            refused = [] if retry_dead else _not_retryable(session, retry or [])
+            if refused:
+                raise _fail(
+                    "\n".join(refused) + "\nNothing was queued again; `porch outbox` lists the "
+                    "dead items (only those can be retried)."
+                )
             n = outbox.requeue(
                 session, item_ids=None if retry_dead else list(retry or []), now=SystemClock().now()
             )
@@ -204,14 +221,66 @@ def outbox_cmd(
             )
 
 
+def _not_retryable(session: Session, item_ids: list[int]) -> list[str]:
+    """Why each of `item_ids` cannot be retried: it does not exist, or it is not dead."""
+    from bot.store.models import OutboxItem
+
+    reasons: list[str] = []
+    for item_id in item_ids:
+        item = session.get(OutboxItem, item_id)
+        if item is None:
+            reasons.append(f"There is no outbox item #{item_id}.")
+        elif item.status != "dead":
+            reasons.append(f"#{item_id} is {item.status}, not dead.")
+    return reasons
+
+
+def _open(db: str | None, opener: Callable[[str], Store]) -> Store:
+    """The store for a `porch` subcommand; a database that cannot be used ends it with one line."""
+    try:
+        return opener(_settings(None, db).database_url)
+    except (DatabaseNotMigrated, CannotStart) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _connect(url: str) -> Store:
+    """The database at `url` as it is, schema unchecked (for `porch db`)."""
+    from bot.compose import database_errors
+    from bot.store.migrate import current_revisions
+
+    with database_errors(url):
+        store = Store(url)
+        current_revisions(store)
+    return store
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Migrate the database schema to this Porch's version (back up first)."""
-    from bot.store.migrate import current_revisions, head_revisions, upgrade
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    store = Store(_settings(None, db).database_url)
-    before = ", ".join(sorted(current_revisions(store))) or "empty"
-    upgrade(store)
+    from bot.store.migrate import current_revisions, head_revisions, unknown_revisions, upgrade
+
+    store = _open(db, _connect)
+    current = current_revisions(store)
+    before = ", ".join(sorted(current)) or "empty"
+    newer = unknown_revisions(current)
+    if newer:
+        raise _fail(
+            f"The database is at revision {before}; {', '.join(sorted(newer))} is not known to "
+            "this Porch, so a newer Porch has upgraded it. Run that newer Porch instead; "
+            "nothing was changed."
+        )
+    try:
+        upgrade(store)
+    except (SQLAlchemyError, CommandError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise _fail(
+            f"The upgrade from {before} stopped: {detail}. The database's tables do not match "
+            "its recorded revision; restore the backup you made before the upgrade, or ask for "
+            "help with the output of `porch db current`."
+        ) from None
     typer.echo(f"Schema upgraded from {before} to {', '.join(sorted(head_revisions(store)))}.")
 
 
@@ -220,7 +289,7 @@ def db_current(db: DbOpt = None) -> None:
     """Show the schema revision of the database and the one this Porch needs."""
     from bot.store.migrate import current_revisions, head_revisions
 
-    store = Store(_settings(None, db).database_url)
+    store = _open(db, _connect)
     current = ", ".join(sorted(current_revisions(store))) or "empty"
     typer.echo(f"database: {current}; needed: {', '.join(sorted(head_revisions(store)))}")
 

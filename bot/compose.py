@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import col, select
 
 from adapters.shell.adapter import ShellAdapter
@@ -22,7 +25,7 @@ from bot.config.schema import PorchConfig
 from bot.config.settings import Settings
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock, FakeClock, OffsetClock, SystemClock
-from bot.core.errors import ConfigError, Problem
+from bot.core.errors import CannotStart, ConfigError, DatabaseUnavailable, PorchError, Problem
 from bot.playbooks.registry import playbooks_for
 from bot.store.db import Store
 from bot.store.migrate import ensure_schema
@@ -52,6 +55,49 @@ def _first_free_ref(store: Store) -> int:
     return max(numbers, default=0) + 1
 
 
+def shown_url(url: str) -> str:
+    """The database URL as it may appear in a message: never with its password."""
+    return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+@contextlib.contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Turn a driver's failure to open or read the database into one line naming it and the fix.
+
+    Only around opening and checking the schema: a failure later, mid-run, is a bug to trace.
+    """
+    try:
+        yield
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"{shown_url(url)!r} is not a database URL Porch can use ({exc}). Porch keeps its "
+            "data in SQLite (sqlite:///porch.db) or PostgreSQL (postgresql://user@host/db); "
+            "set it with --db or PORCH_DATABASE_URL"
+        ) from None
+    except DBAPIError as exc:
+        detail = (
+            str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+        )
+        raise DatabaseUnavailable(
+            f"cannot use the database {shown_url(url)}: {detail}. Check the URL (--db or "
+            "PORCH_DATABASE_URL), that the server is running, and for SQLite that the folder "
+            "exists and the file is a Porch database"
+        ) from None
+
+
+def open_store(url: str) -> Store:
+    """The database at `url` with a current schema: a new one is created, an old one refused."""
+    with database_errors(url):
+        store = Store(url)
+    try:
+        with database_errors(url):
+            ensure_schema(store)
+    except PorchError:
+        store.dispose()
+        raise
+    return store
+
+
 async def run_porch(
     settings: Settings,
     config: PorchConfig,
@@ -66,16 +112,20 @@ async def run_porch(
         return await run_service(settings, config, http=http)
     playbooks = playbooks_for(config, config_base(settings))
     zone = config.communities[0].timezone
+    if scripted and http:
+        raise CannotStart(
+            "--http serves a Porch that keeps running, but this run is a script (--script, or "
+            "standard input is not a terminal) and ends with it. Drop --http, or start "
+            "`porch run --http ...` on a terminal or with a platform configured"
+        )
     if scripted:
         text = await asyncio.to_thread(_read_script, script)
         try:
-            directives = parse_script(text)
+            directives = parse_script(text, shell_channels(config))
         except ScriptError as exc:
             _write(f"error: {script or 'stdin'}: {exc}")
             return 2
-        url = settings.database_url if database_given else "sqlite://"
-        store = Store(url)
-        ensure_schema(store)
+        store = open_store(settings.database_url if database_given else "sqlite://")
         clock = FakeClock(fake_start(start, datetime.now(UTC)))
         adapter = ShellAdapter(clock=clock, write=_write, first_ref=_first_free_ref(store))
         try:
@@ -91,18 +141,22 @@ async def run_porch(
             )
         finally:
             store.dispose()
-    store = Store(settings.database_url)
-    ensure_schema(store)
+    store = open_store(settings.database_url)
     offset_clock = OffsetClock()
     adapter = ShellAdapter(clock=offset_clock, write=_write, first_ref=_first_free_ref(store))
     porch = Porch(
         config=config, store=store, clock=offset_clock, adapters=[adapter], playbooks=playbooks
     )
-    server = _http_server(porch, http) if http else None
+    server = _serve_or_close(store, lambda: _http_server(porch, http)) if http else None
     serving = asyncio.create_task(server.serve()) if server else None
     try:
         return await run_interactive(
-            porch=porch, adapter=adapter, clock=offset_clock, zone=zone, write=_write
+            porch=porch,
+            adapter=adapter,
+            clock=offset_clock,
+            zone=zone,
+            write=_write,
+            channels=shell_channels(config),
         )
     finally:
         if server is not None and serving is not None:
@@ -110,6 +164,15 @@ async def run_porch(
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
         store.dispose()
+
+
+def shell_channels(config: PorchConfig) -> frozenset[str]:
+    """Every terminal-chat channel a community of `config` has: the ones a script may name."""
+    return frozenset(
+        channel
+        for community in config.communities
+        for channel in (community.channels["shell"].all() if "shell" in community.channels else ())
+    )
 
 
 def config_base(settings: Settings) -> Path:
@@ -146,8 +209,7 @@ async def run_service(settings: Settings, config: PorchConfig, *, http: str | No
                 )
             ]
         )
-    store = Store(settings.database_url)
-    ensure_schema(store)
+    store = open_store(settings.database_url)
     clock = SystemClock()
     adapters = platform_adapters(settings, config, clock)
     porch = Porch(
@@ -158,7 +220,7 @@ async def run_service(settings: Settings, config: PorchConfig, *, http: str | No
         playbooks=playbooks_for(config, config_base(settings)),
     )
     routes = [r for a in adapters for r in getattr(a, "routes", list)()]
-    server = _http_server(porch, http, routes) if http else None
+    server = _serve_or_close(store, lambda: _http_server(porch, http, routes)) if http else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -178,17 +240,81 @@ async def run_service(settings: Settings, config: PorchConfig, *, http: str | No
     return 0
 
 
-def _http_server(porch: Porch, bind: str, routes: Sequence[BaseRoute] = ()) -> uvicorn.Server:
+def _serve_or_close(store: Store, make: Callable[[], _Server]) -> _Server:
+    """The HTTP server, bound; when its address cannot be used, the store is closed first."""
+    try:
+        return make()
+    except CannotStart:
+        store.dispose()
+        raise
+
+
+def parse_bind(text: str) -> tuple[str, int]:
+    """`--http HOST:PORT` (`:8080` means 127.0.0.1); anything else is refused with an example."""
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise CannotStart(
+            f"--http wants HOST:PORT with a port from 1 to 65535, such as 127.0.0.1:8080, "
+            f"not {text!r}"
+        )
+    return host, int(port)
+
+
+def _listen(bind: str) -> socket.socket:
+    """Bind before Porch starts, so an address that cannot be used stops nothing half-way."""
+    host, port = parse_bind(bind)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise CannotStart(
+            f"cannot listen on {bind}: {exc.strerror or exc}; use an address of this machine, such as 127.0.0.1:8080 or 0.0.0.0:8080"
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise CannotStart(
+            f"cannot listen on {bind}: {exc.strerror or exc}; choose another port, or an "
+            "address of this machine (127.0.0.1, 0.0.0.0)"
+        ) from None
+    return sock
+
+
+class _Server:
+    """uvicorn on a socket bound in advance (see `_listen`)."""
+
+    def __init__(self, server: uvicorn.Server, sock: socket.socket) -> None:
+        self._server = server
+        self._sock = sock
+
+    @property
+    def should_exit(self) -> bool:
+        return bool(self._server.should_exit)
+
+    @should_exit.setter
+    def should_exit(self, value: bool) -> None:
+        self._server.should_exit = value
+
+    async def serve(self) -> None:
+        try:
+            await self._server.serve(sockets=[self._sock])
+        finally:
+            self._sock.close()
+
+
+def _http_server(porch: Porch, bind: str, routes: Sequence[BaseRoute] = ()) -> _Server:
+    sock = _listen(bind)
     import uvicorn
 
     from bot.web.app import make_app
 
-    host, _, port = bind.rpartition(":")
+    host, port = parse_bind(bind)
     config = uvicorn.Config(
-        make_app(porch, routes),
-        host=host or "127.0.0.1",
-        port=int(port),
-        log_level="warning",
-        lifespan="off",
+        make_app(porch, routes), host=host, port=port, log_level="warning", lifespan="off"
     )
-    return uvicorn.Server(config)
+    return _Server(uvicorn.Server(config), sock)

@@ -13,6 +13,7 @@ line 1 has changed the database.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from difflib import get_close_matches
@@ -54,8 +55,12 @@ _USAGE = {
 }
 
 
-def parse_line(raw: str, line: int) -> Directive | None:
-    """One line to a directive; None for blank lines and comments."""
+def parse_line(raw: str, line: int, channels: Collection[str] = ()) -> Directive | None:
+    """One line to a directive; None for blank lines and comments.
+
+    `channels`, when given, are the only ones a directive may name (the configured ones): a
+    typo like `#generl` would otherwise reach no community and do nothing, silently.
+    """
     text = raw.strip()
     if not text or text.startswith("#"):
         return None
@@ -71,30 +76,36 @@ def parse_line(raw: str, line: int) -> Directive | None:
         raise ScriptError(line, f"unknown directive ':{verb}'{suggestion}")
     parts = rest.split()
     try:
-        return _build(verb, parts, rest, line)
+        return _build(verb, parts, rest, line, channels)
+    except UnknownChannel as exc:
+        raise ScriptError(line, str(exc)) from None
     except (IndexError, ValueError) as exc:
         detail = f": {exc}" if isinstance(exc, ValueError) and str(exc) else ""
         raise ScriptError(line, f"malformed ':{verb}'{detail}; usage: {_USAGE[verb]}") from None
 
 
-def _build(verb: str, parts: list[str], rest: str, line: int) -> Directive:
+def _build(
+    verb: str, parts: list[str], rest: str, line: int, channels: Collection[str]
+) -> Directive:
     if verb in ("restart", "help", "quit"):
         return Directive(line, verb)
     if verb == "advance":
         return Directive(line, verb, duration=parse_duration(parts[0]))
     user = parts[0]
     if verb in ("join", "leave"):
-        _require_channel(parts[1])
+        _require_channel(parts[1], channels)
         if len(parts) > 2:
             raise ValueError(f"unexpected {parts[2]!r}")
         return Directive(line, verb, user=user, channel=parts[1])
     if verb == "say":
-        _require_channel(parts[1])
+        _require_channel(parts[1], channels)
         text = rest.split(None, 2)[2]
         return Directive(line, verb, user=user, channel=parts[1], text=text)
     if verb == "dm":
         return Directive(line, verb, user=user, text=rest.split(None, 1)[1])
     if verb == "click":
+        if not all(p.isdigit() for p in parts[1].split(",") if p):
+            raise ValueError(f"{parts[1]!r} is not a choice number")
         picks = tuple(int(p) for p in parts[1].split(",") if p)
         if not picks or any(p < 1 for p in picks):
             raise ValueError("choices are numbered from 1")
@@ -105,18 +116,30 @@ def _build(verb: str, parts: list[str], rest: str, line: int) -> Directive:
     return Directive(line, verb, user=user, ref=ref, text=parts[2])
 
 
-def _require_channel(name: str) -> None:
+def _require_channel(name: str, channels: Collection[str]) -> None:
     if not name.startswith("#") or len(name) < 2:
         raise ValueError(f"{name!r} is not a channel (write #name)")
+    if channels and name not in channels:
+        known = sorted(channels)
+        hint = get_close_matches(name, known, n=1)
+        suggestion = f"did you mean {hint[0]}? " if hint else ""
+        raise UnknownChannel(
+            f"there is no channel {name}; {suggestion}the channels are {', '.join(known)} "
+            "(a community's channels.shell in the configuration adds more)"
+        )
 
 
-def parse_script(text: str) -> list[Directive]:
+class UnknownChannel(ValueError):
+    """A channel no community has: reported alone, since the directive itself is well formed."""
+
+
+def parse_script(text: str, channels: Collection[str] = ()) -> list[Directive]:
     """Every directive of a script; raises one ScriptError listing every bad line."""
     directives: list[Directive] = []
     errors: list[ScriptError] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         try:
-            directive = parse_line(raw, number)
+            directive = parse_line(raw, number, channels)
         except ScriptError as exc:
             errors.append(exc)
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 
 from adapters.shell.adapter import ShellAdapter, ShellError
@@ -50,7 +50,7 @@ async def _step(
     write: Callable[[str], None],
 ) -> Porch:
     if d.verb == "advance":
-        await advance(porch, clock, clock.now() + d.duration)
+        await advance(porch, clock, _later(clock.now(), d))
         write(adapter.now_line(zone, clock.now()))
         return porch
     if d.verb == "restart":
@@ -79,6 +79,7 @@ async def run_interactive(
     clock: OffsetClock,
     zone: str,
     write: Callable[[str], None],
+    channels: Collection[str] = (),
 ) -> int:
     """A person types directives; Porch runs its loops on the (offset) wall clock meanwhile."""
     await porch.start()
@@ -93,7 +94,7 @@ async def run_interactive(
                 break
             number += 1
             try:
-                directive = parse_line(raw, number)
+                directive = parse_line(raw, number, channels)
             except ScriptError as exc:
                 write(f"error: {str(exc).split(': ', 1)[1]}")
                 continue
@@ -104,6 +105,11 @@ async def run_interactive(
             if directive.verb == "help":
                 write(HELP)
             elif directive.verb == "advance":
+                try:
+                    _later(clock.now(), directive)
+                except ShellError as exc:
+                    write(f"error: {exc}")
+                    continue
                 clock.advance(directive.duration)
                 write(adapter.now_line(zone, clock.now()))
             elif directive.verb == "restart":
@@ -121,6 +127,13 @@ async def run_interactive(
     finally:
         await porch.stop()
     return 0
+
+
+def _later(now: datetime, d: Directive) -> datetime:
+    try:
+        return now + d.duration
+    except OverflowError:
+        raise ShellError(f"the clock cannot move past the year 9999 (it is {now:%Y})") from None
 
 
 def _read(prompt: str) -> str:

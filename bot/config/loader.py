@@ -19,6 +19,16 @@ DEMO_CONFIG = Path(__file__).parent / "demo.yaml"
 def load_config(path: Path | None) -> tuple[PorchConfig | None, Source]:
     """Parse and validate; every problem found is in the returned source's `problems`."""
     source = load_file(path or DEMO_CONFIG)
+    if not source.problems and source.data is None:
+        source.problems.append(
+            Problem(
+                source.file,
+                None,
+                "",
+                "is empty; a configuration needs at least 'communities:' "
+                "(config/porch.example.yaml shows every field)",
+            )
+        )
     if source.problems:
         return None, source
     config = validate(PorchConfig, source)

@@ -63,9 +63,17 @@ def load_text(text: str, file: str) -> Source:
 def load_file(path: Path) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        message = "there is no such file; check the path"
+    except IsADirectoryError:
+        message = "is a folder; name a YAML file"
+    except UnicodeDecodeError as exc:
+        message = f"is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8"
     except OSError as exc:
-        return Source(file=str(path), problems=[Problem(str(path), None, "", str(exc))])
-    return load_text(text, str(path))
+        message = f"cannot be read ({exc.strerror or exc})"
+    else:
+        return load_text(text, str(path))
+    return Source(file=str(path), problems=[Problem(str(path), None, "", message)])
 
 
 def _build(node: yaml.Node, path: PathKey, source: Source, loader: Any) -> Any:
@@ -131,6 +139,12 @@ def _explain(err: dict[str, Any], model: type[BaseModel], path: PathKey, source:
         return f"unknown field '{name}'{_suggest(name, _known_fields(model, path, source))}"
     if kind == "missing":
         return "is required but missing"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        found = type(err.get("input")).__name__
+        return f"expected fields here (name: value, one per line), found {_KINDS.get(found, found)}"
+    if kind in ("list_type", "tuple_type", "set_type"):
+        found = type(err.get("input")).__name__
+        return f"expected a list here (one '- item' per line), found {_KINDS.get(found, found)}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
         if kind == "union_tag_not_found":
@@ -145,6 +159,15 @@ def _explain(err: dict[str, Any], model: type[BaseModel], path: PathKey, source:
         return f"'{value}' is not allowed{_suggest(str(value), expected)}; expected {ctx.get('expected')}"
     msg = str(err.get("msg", kind))
     return msg.removeprefix("Value error, ")
+
+
+_KINDS = {
+    "list": "a list",
+    "str": "a text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "yes/no",
+}
 
 
 def _known_fields(model: type[BaseModel], path: PathKey, source: Source) -> list[str]:

@@ -82,6 +82,10 @@ class FakeClock:
         await fut
 
 
+LONGEST_DURATION = timedelta(days=3650)
+"""Beyond this a duration is a typo, and a clock moved by it could pass the year 9999."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse `45m`, `2d`, `1h30m`, `90s`, `2w` into a timedelta; raises ValueError if malformed."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -99,6 +103,8 @@ def parse_duration(text: str) -> timedelta:
             raise ValueError(f"not a duration: {text!r} (use for example 45m, 2h, 3d, 1h30m)")
     if number or not seen_unit:
         raise ValueError(f"not a duration: {text!r} (use for example 45m, 2h, 3d, 1h30m)")
+    if total > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is too long: Porch plans at most 10 years (3650d) ahead")
     return timedelta(seconds=total)
 
 

@@ -78,7 +78,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        where = f"{self.file}:{self.line}" if self.line is not None else f"{self.file}:"
         field = f" {self.field}:" if self.field else ""
         return f"{where}{field} {self.message}"
 
@@ -93,3 +93,13 @@ class ConfigError(PorchError):
 
 class DatabaseNotMigrated(PorchError):
     """The database schema is older than the code; the message says how to upgrade it."""
+
+
+class CannotStart(PorchError):
+    """Porch cannot run as asked (an address it cannot listen on, a database it cannot open);
+    the message names the problem and what to change, and nothing has been touched."""
+
+
+class DatabaseUnavailable(CannotStart):
+    """The database cannot be opened or read; the message names it (without a password) and
+    what to check, so `porch` shows one line instead of a driver's traceback."""

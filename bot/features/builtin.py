@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import ClassVar
 
 from bot.core.commands import CommandSpec, Param, ParsedCommand
+from bot.core.errors import UsageError
 from bot.core.events import CommandInvoked
 from bot.core.message import Message
 from bot.core.roles import Role, allows, expand
@@ -56,10 +58,11 @@ class Builtin(Feature):
         specs = [s for f in ctx.services.features for s in f.commands]
         roles = ctx.roles_of(event.member)
         if wanted:
-            name = wanted.strip().lstrip("/")
+            name = " ".join(wanted.strip().lstrip("/").split())
             for spec in specs:
                 if name in (spec.name, spec.full_name):
                     return _one(ctx, spec, locale)
+            raise _no_such_command(name, specs)
         visible = [s for s in specs if allows(roles, s.roles)]
         lines = [ctx.text("builtin.help_title", locale, community=ctx.community.name)]
         lines += [
@@ -68,6 +71,19 @@ class Builtin(Feature):
         ]
         lines.append(ctx.text("builtin.help_footer", locale))
         return "\n".join(lines)
+
+
+def _no_such_command(name: str, specs: list[CommandSpec]) -> UsageError:
+    """`/porch help nosuch` names what is missing instead of listing everything silently."""
+    root, _, sub = name.partition(" ")
+    if not sub or root not in {s.root for s in specs}:
+        root, sub = "porch", name
+    same_root = [s for s in specs if s.root == root] or specs
+    hint = get_close_matches(sub, [s.name for s in same_root], n=1)
+    match = next((s for s in same_root if hint and s.name == hint[0]), None)
+    topic = (match.name if match.root == "porch" else match.full_name) if match else ""
+    suggestion = f"/porch help {topic}".rstrip()
+    return UsageError("command.unknown", root=root, name=sub, suggestion=suggestion)
 
 
 def _one(ctx: Context, spec: CommandSpec, locale: str) -> str:

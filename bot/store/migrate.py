@@ -48,11 +48,17 @@ def head_revisions(store: Store | None = None) -> set[str]:
     Read from the migration files' `revision` / `down_revision` lines rather than through
     Alembic, whose import alone (Mako, Pygments) took a fifth of `porch run`'s start-up.
     """
-    return set(_heads())
+    return set(_graph()[1])
+
+
+def unknown_revisions(current: set[str]) -> set[str]:
+    """Revisions in the database that no migration of this Porch names: a newer Porch wrote them."""
+    return current - _graph()[0]
 
 
 @cache
-def _heads() -> frozenset[str]:
+def _graph() -> tuple[frozenset[str], frozenset[str]]:
+    """Every revision, and the heads among them."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
@@ -63,7 +69,7 @@ def _heads() -> frozenset[str]:
         revisions.add(found["revision"])
         down = found.get("down_revision")
         parents.update((down,) if isinstance(down, str) else (down or ()))
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(revisions - parents)
 
 
 def current_revisions(store: Store) -> set[str]:
@@ -101,6 +107,13 @@ def ensure_schema(store: Store) -> str:
             _VERSION_TABLE.create(conn)
             conn.execute(_VERSION_TABLE.insert(), [{"version_num": h} for h in sorted(heads)])
         return "created"
+    newer = unknown_revisions(current)
+    if newer:
+        raise DatabaseNotMigrated(
+            f"the database is at schema revision {_show(current)}, and {_show(newer)} is not "
+            f"known to this Porch (it needs {_show(heads)}): a newer Porch has upgraded it. "
+            "Run that newer Porch, or restore a backup made before the upgrade"
+        )
     raise DatabaseNotMigrated(
         f"the database is at schema revision {_show(current)}, this Porch needs {_show(heads)}. "
         "Back it up, then run `porch db upgrade`."

@@ -1,10 +1,17 @@
 """The terminal chat through the real `porch` command: transcripts, bad lines, bad config, restarts."""
 
+import os
+import pty
+import select
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from bot.store.db import Store
+from bot.store.migrate import head_revisions, upgrade
 from tests.e2e.golden import assert_golden, run_script
+from tests.e2e.test_outbox_cli import porch as _porch
 
 BASICS = """\
 # Everyone can ask Porch what it can do; errors say what is wrong and how to do it right.
@@ -18,6 +25,7 @@ BASICS = """\
 :say alice #general /porch whoamii
 :say alice #general /porch
 :say alice #general /porch help "unclosed
+:say alice #general /porch help nosuch
 """
 
 
@@ -124,16 +132,192 @@ def test_a_second_run_on_the_same_database_continues_without_repeating_itself(
     assert len(refs) == len(set(refs)) == 2
 
 
-def test_an_old_database_is_refused_with_the_command_that_fixes_it(tmp_path: Path) -> None:
-    import sqlite3
-
+def _used_database(tmp_path: Path, *versions_sql: str) -> Path:
+    """A database one script has used, its recorded schema revision then changed by `versions_sql`."""
     path = tmp_path / "porch.db"
     assert run_script(":say alice #general hi\n", tmp_path, db=f"sqlite:///{path}").returncode == 0
     with sqlite3.connect(path) as conn:
-        conn.execute("DELETE FROM alembic_version")
-        conn.execute("INSERT INTO alembic_version (version_num) VALUES ('0000')")
-    result = run_script(":say alice #general hi\n", tmp_path, db=f"sqlite:///{path}")
-    assert result.returncode == 2
-    assert "porch db upgrade" in result.stderr
+        for statement in versions_sql:
+            conn.execute(statement)
+    return path
+
+
+def _inbox_keys(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM inbox").fetchone()[0] == 1
+        return [row[0] for row in conn.execute("SELECT dedupe_key FROM inbox ORDER BY id")]
+
+
+def test_an_old_database_is_refused_then_upgraded_keeping_what_it_holds(tmp_path: Path) -> None:
+    path = tmp_path / "porch.db"
+    url = f"sqlite:///{path}"
+    store = Store(url)
+    upgrade(store, "0001")
+    store.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO inbox (dedupe_key, kind, received_at) "
+            "VALUES ('shell:old:1', 'message', '2025-12-01 09:00:00')"
+        )
+
+    refused = run_script(":say alice #general hi\n", tmp_path, db=url)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        "Porch did not start: the database is at schema revision 0001, this Porch needs "
+        f"{', '.join(sorted(head_revisions()))}. Back it up, then run `porch db upgrade`."
+    )
+    assert _inbox_keys(path) == ["shell:old:1"]
+
+    upgraded = _porch("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    ran = run_script(":say alice #general hi\n", tmp_path, db=url)
+    assert ran.returncode == 0, ran.stderr
+    keys = _inbox_keys(path)
+    assert keys[0] == "shell:old:1" and len(keys) == 2
+
+
+def test_a_database_written_by_a_newer_porch_is_refused_without_suggesting_an_upgrade(
+    tmp_path: Path,
+) -> None:
+    path = _used_database(tmp_path, "INSERT INTO alembic_version (version_num) VALUES ('9999')")
+    for result in (
+        run_script(":say alice #general hi\n", tmp_path, db=f"sqlite:///{path}"),
+        _porch("db", "upgrade", "--db", f"sqlite:///{path}"),
+    ):
+        assert result.returncode == 2
+        assert "9999 is not known to this Porch" in result.stderr
+        assert "a newer Porch has upgraded it" in result.stderr
+        assert "porch db upgrade" not in result.stderr
+    assert len(_inbox_keys(path)) == 1
+
+
+def test_an_upgrade_that_meets_tables_its_revision_does_not_have_stops_with_one_line(
+    tmp_path: Path,
+) -> None:
+    path = _used_database(
+        tmp_path,
+        "DELETE FROM alembic_version",
+        "INSERT INTO alembic_version (version_num) VALUES ('0001')",
+    )
+    result = _porch("db", "upgrade", "--db", f"sqlite:///{path}")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("The upgrade from 0001 stopped: table ")
+    assert "already exists" in result.stderr and "restore the backup" in result.stderr
+    assert len(_inbox_keys(path)) == 1
+
+
+def test_a_database_that_cannot_be_opened_is_named_in_one_line_without_its_password(
+    tmp_path: Path,
+) -> None:
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("shopping list\n", encoding="utf-8")
+    cases = {
+        "nonsense": "'nonsense' is not a database URL Porch can use",
+        "mysql://db/porch": "'mysql://db/porch' is not a database URL Porch can use",
+        f"sqlite:///{tmp_path}/missing/porch.db": "unable to open database file",
+        f"sqlite:///{not_a_db}": "file is not a database",
+        "postgresql://porch:hunter2@127.0.0.1:1/porch": (
+            "cannot use the database postgresql://porch:***@127.0.0.1:1/porch"
+        ),
+    }
+    for url, problem in cases.items():
+        for result in (
+            run_script(":say alice #general hi\n", tmp_path, db=url),
+            _porch("outbox", "--db", url),
+        ):
+            assert result.returncode == 2, (url, result.stderr)
+            assert problem in result.stderr, (url, result.stderr)
+            assert "--db or PORCH_DATABASE_URL" in result.stderr
+            assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not_a_db.read_text(encoding="utf-8") == "shopping list\n"
+
+
+def test_a_script_naming_a_channel_no_community_has_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    result = run_script(":join alice #general\n:say alice #generl hi\n:join bob #nope\n", tmp_path)
+    assert result.returncode == 2
+    assert (
+        "line 2: there is no channel #generl; did you mean #general? the channels are #events, "
+        "#general, #help, #introductions, #moderators, #random, #show-and-tell" in result.stdout
+    )
+    assert "line 3: there is no channel #nope;" in result.stdout
+    assert "* alice joined" not in result.stdout
+
+
+def test_a_click_that_is_no_number_and_an_advance_beyond_reason_are_refused_plainly(
+    tmp_path: Path,
+) -> None:
+    result = run_script(":click alice x\n:advance 99999999d\n", tmp_path)
+    assert result.returncode == 2
+    assert "line 1: malformed ':click': 'x' is not a choice number" in result.stdout
+    assert "line 2: malformed ':advance': '99999999d' is too long" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_the_clock_cannot_be_advanced_past_the_year_9999(tmp_path: Path) -> None:
+    result = run_script(":advance 3650d\n", tmp_path, start="9995-01-02T00:00:00+00:00")
+    assert result.returncode == 1
+    assert "error: line 1: the clock cannot move past the year 9999" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_script_run_asked_to_serve_http_is_refused_instead_of_ignoring_it(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "s.txt"
+    script.write_text(":say alice #general hi\n", encoding="utf-8")
+    result = _porch("run", "--script", str(script), "--http", "127.0.0.1:8080")
+    assert result.returncode == 2
+    assert "--http serves a Porch that keeps running, but this run is a script" in result.stderr
+    assert "Drop --http" in result.stderr
+
+
+def test_the_readmes_example_transcript_is_taken_from_the_golden_file() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    intro = "Here is `tests/e2e/golden/basics.txt`"
+    block = readme.split(intro, 1)[1].split("```\n", 2)[1]
+    golden = iter((Path(__file__).parent / "golden" / "basics.txt").read_text("utf-8").splitlines())
+    shown = [line for line in block.splitlines() if line.strip() != "…"]
+    assert len(shown) > 10
+    for line in shown:
+        assert any(line == g for g in golden), f"README line not in basics.txt (in order): {line}"
+    script = readme.split(intro, 1)[1].split("`porch run --script basics.txt", 1)[1]
+    assert script.startswith(" --start 2026-01-05T08:00:00+00:00`")
+
+
+def test_on_a_terminal_porch_chats_interactively_with_help_errors_and_quit(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORCH_")}
+    env["PORCH_DATABASE_URL"] = f"sqlite:///{tmp_path / 'porch.db'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    os.close(terminal)
+    os.write(controller, b":help\n:join alice #general\n:jion bob\n:say bob #generl hi\n:quit\n")
+    output = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closes when Porch exits
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert proc.wait(timeout=60) == 0
+    text = output.decode("utf-8", "replace")
+    assert "Porch is running on the terminal chat. Type :help for the directives" in text
+    assert "Directives (one per line):" in text and ":click USER N" in text
+    assert "* alice joined #general" in text
+    assert "error: unknown directive ':jion' (did you mean ':join'?)" in text
+    assert "error: there is no channel #generl; did you mean #general?" in text

@@ -97,3 +97,45 @@ def test_placeholder_secrets_from_the_docs_are_refused(monkeypatch) -> None:  # 
 def test_secrets_never_show_in_a_repr(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PORCH_SLACK_BOT_TOKEN", "xoxb-real-secret-value")
     assert "real-secret" not in repr(Settings())
+
+
+def test_a_missing_configuration_file_says_so_without_an_errno(tmp_path: Path) -> None:
+    _, source = load_config(tmp_path / "porhc.yaml")
+    assert [str(p) for p in source.problems] == [
+        f"{tmp_path / 'porhc.yaml'}: there is no such file; check the path"
+    ]
+
+
+def test_a_folder_given_as_the_configuration_is_named_as_a_folder(tmp_path: Path) -> None:
+    _, source = load_config(tmp_path)
+    assert [str(p) for p in source.problems] == [f"{tmp_path}: is a folder; name a YAML file"]
+
+
+def test_an_empty_configuration_says_what_it_needs_not_that_something_is_missing(
+    tmp_path: Path,
+) -> None:
+    config, source = _load(tmp_path, "# nothing yet\n")
+    assert config is None
+    (problem,) = source.problems
+    assert "is empty; a configuration needs at least 'communities:'" in str(problem)
+
+
+def test_a_configuration_that_is_not_utf8_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "porch.yaml"
+    path.write_bytes(b"communities:\n  - name: Caf\xe9\n")
+    config, source = load_config(path)
+    assert config is None
+    assert [p.message for p in source.problems] == [
+        "is not UTF-8 text (byte 26 cannot be read); save it as UTF-8"
+    ]
+
+
+def test_a_list_where_fields_belong_says_so_in_plain_words(tmp_path: Path) -> None:
+    _, top = _load(tmp_path, "- excel\n- python\n")
+    _, managers = _load(tmp_path, GOOD + "    managers: dana\n")
+    assert [str(p).split(" ", 1)[1] for p in top.problems] == [
+        "expected fields here (name: value, one per line), found a list"
+    ]
+    assert [p.message for p in managers.problems] == [
+        "expected a list here (one '- item' per line), found a text"
+    ]

@@ -62,3 +62,9 @@ def test_durations_parse(text: str, expected: timedelta) -> None:
 def test_malformed_durations_are_refused_with_an_example(text: str) -> None:
     with pytest.raises(ValueError, match="45m"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["3651d", "99999999d", "9999999999999w"])
+def test_a_duration_beyond_ten_years_is_refused_as_a_typo(text: str) -> None:
+    with pytest.raises(ValueError, match=r"too long: Porch plans at most 10 years \(3650d\)"):
+        parse_duration(text)

@@ -151,7 +151,7 @@ def test_a_fresh_database_gets_its_schema_and_an_old_one_is_refused(database_url
         assert ensure_schema(store) == "current"
         with store.engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM alembic_version")
-            conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0000')")
+            conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0001')")
         with pytest.raises(DatabaseNotMigrated, match="porch db upgrade"):
             ensure_schema(store)
     finally:

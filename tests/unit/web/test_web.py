@@ -1,7 +1,12 @@
 """Health, readiness and metrics over HTTP (the ASGI app, no network)."""
 
-import httpx
+import socket
 
+import httpx
+import pytest
+
+from bot.compose import _listen, parse_bind
+from bot.core.errors import CannotStart
 from bot.testing.builders import command
 from bot.testing.harness import Harness
 from bot.web.app import make_app
@@ -39,3 +44,29 @@ async def test_metrics_count_events_duplicates_and_deliveries_without_member_ids
     assert "porch_events_duplicate_total 1.0" in text
     assert 'porch_outbox_delivered_total{platform="memory"} 1.0' in text
     assert "alice-secret-id" not in text
+
+
+@pytest.mark.parametrize("bind", ["nonsense", "127.0.0.1:abc", "127.0.0.1:99999", "127.0.0.1:0"])
+def test_an_http_address_without_a_usable_port_is_refused_with_an_example(bind: str) -> None:
+    with pytest.raises(CannotStart, match=r"--http wants HOST:PORT .* such as 127.0.0.1:8080"):
+        parse_bind(bind)
+
+
+def test_an_http_address_without_a_host_listens_on_the_loopback() -> None:
+    assert parse_bind(":8080") == ("127.0.0.1", 8080)
+
+
+def test_a_port_already_in_use_is_refused_before_porch_starts() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CannotStart, match=f"cannot listen on 127.0.0.1:{port}: .*in use"):
+            _listen(f"127.0.0.1:{port}")
+
+
+def test_a_host_that_is_no_address_is_refused_with_what_to_use_instead() -> None:
+    with pytest.raises(
+        CannotStart, match=r"cannot listen on 999\.1\.1\.1:8080: .*127\.0\.0\.1:8080"
+    ):
+        _listen("999.1.1.1:8080")
