@@ -302,4 +302,13 @@ app.add_typer(playbooks_app, name="playbooks")
 def main() -> None:
     with contextlib.suppress(KeyboardInterrupt):
         os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-        app()
+        try:
+            app()
+        except Exception as exc:
+            from bot.compose import database_problem
+
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            typer.echo(f"porch: {problem}", err=True)
+            sys.exit(2)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlmodel import col, select
 
 from adapters.shell.adapter import ShellAdapter
@@ -60,29 +60,39 @@ def shown_url(url: str) -> str:
     return re.sub(r"(//[^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
-@contextlib.contextmanager
-def database_errors(url: str) -> Iterator[None]:
-    """Turn a driver's failure to open or read the database into one line naming it and the fix.
-
-    Only around opening and checking the schema: a failure later, mid-run, is a bug to trace.
-    """
-    try:
-        yield
-    except (ArgumentError, ImportError) as exc:
-        raise DatabaseUnavailable(
-            f"{shown_url(url)!r} is not a database URL Porch can use ({exc}). Porch keeps its "
-            "data in SQLite (sqlite:///porch.db) or PostgreSQL (postgresql://user@host/db); "
-            "set it with --db or PORCH_DATABASE_URL"
-        ) from None
-    except DBAPIError as exc:
-        detail = (
-            str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc).__name__
+def database_problem(exc: BaseException, url: str | None = None) -> str | None:
+    """One line for a failure to open or read the database, naming it and the fix; None for
+    any other failure (a constraint violated mid-run is a bug to trace, not a setting to fix)."""
+    named = f" {shown_url(url)}" if url else ""
+    # Where no URL was just opened, only an error about the URL itself is one; others are bugs.
+    url_error = isinstance(exc, ArgumentError) and (url is not None or "URL" in str(exc))
+    if url_error or (url is not None and isinstance(exc, ImportError)):
+        what = f"{shown_url(url)!r} is not a database URL" if url else "the database URL is not one"
+        return (
+            f"{what} Porch can use ({exc}). Porch keeps its data in SQLite (sqlite:///porch.db) "
+            "or PostgreSQL (postgresql://user@host/db); set it with --db or PORCH_DATABASE_URL"
         )
-        raise DatabaseUnavailable(
-            f"cannot use the database {shown_url(url)}: {detail}. Check the URL (--db or "
+    if isinstance(exc, OperationalError) or type(exc) is DatabaseError:
+        orig = str(getattr(exc, "orig", "") or exc).strip()
+        detail = orig.splitlines()[0] if orig else type(exc).__name__
+        return (
+            f"cannot use the database{named}: {detail}. Check the URL (--db or "
             "PORCH_DATABASE_URL), that the server is running, and for SQLite that the folder "
             "exists and the file is a Porch database"
-        ) from None
+        )
+    return None
+
+
+@contextlib.contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Around opening the database and checking its schema: a failure becomes one line."""
+    try:
+        yield
+    except (ArgumentError, ImportError, DatabaseError) as exc:
+        problem = database_problem(exc, url)
+        if problem is None:
+            raise
+        raise DatabaseUnavailable(problem) from None
 
 
 def open_store(url: str) -> Store:

@@ -221,6 +221,13 @@ def test_a_database_that_cannot_be_opened_is_named_in_one_line_without_its_passw
         ),
     }
     for url, problem in cases.items():
+        if url.startswith("nonsense") or "notes.db" in url:  # a feature's command: one line too
+            modlog = _porch("modlog", "--db", url)
+            assert modlog.returncode == 2 and "Traceback" not in modlog.stderr
+            assert (
+                modlog.stderr.startswith("porch: ")
+                and "--db or PORCH_DATABASE_URL" in modlog.stderr
+            )
         for result in (
             run_script(":say alice #general hi\n", tmp_path, db=url),
             _porch("outbox", "--db", url),
