@@ -44,7 +44,27 @@ def _write(line: str) -> None:
 
 
 def _read_script(script: Path | None) -> str:
-    return script.read_text(encoding="utf-8") if script else sys.stdin.read()
+    name = script or "standard input"
+    try:
+        return script.read_text(encoding="utf-8") if script else sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise CannotStart(
+            f"the script {name} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise CannotStart(
+            f"cannot read the script {name}: {exc.strerror or exc}; check the path"
+        ) from None
+
+
+def _fake_start(text: str | None) -> datetime:
+    try:
+        return fake_start(text, datetime.now(UTC))
+    except ValueError:
+        raise CannotStart(
+            f"--start {text!r} is not a date and time; write ISO 8601, such as "
+            "2026-01-05T09:00 (UTC) or 2026-01-05T09:00+01:00"
+        ) from None
 
 
 def _first_free_ref(store: Store) -> int:
@@ -129,6 +149,7 @@ async def run_porch(
             "`porch run --http ...` on a terminal or with a platform configured"
         )
     if scripted:
+        start_at = _fake_start(start)
         text = await asyncio.to_thread(_read_script, script)
         try:
             directives = parse_script(text, shell_channels(config))
@@ -136,7 +157,7 @@ async def run_porch(
             _write(f"error: {script or 'stdin'}: {exc}")
             return 2
         store = open_store(settings.database_url if database_given else "sqlite://")
-        clock = FakeClock(fake_start(start, datetime.now(UTC)))
+        clock = FakeClock(start_at)
         adapter = ShellAdapter(clock=clock, write=_write, first_ref=_first_free_ref(store))
         try:
             return await run_script(

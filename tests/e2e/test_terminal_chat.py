@@ -328,3 +328,25 @@ def test_on_a_terminal_porch_chats_interactively_with_help_errors_and_quit(tmp_p
     assert "* alice joined #general" in text
     assert "error: unknown directive ':jion' (did you mean ':join'?)" in text
     assert "error: there is no channel #generl; did you mean #general?" in text
+
+
+def test_a_script_run_with_a_bad_start_or_an_unreadable_script_says_which_and_how(
+    tmp_path: Path,
+) -> None:
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b":say alice #general Caf\xe9\n")
+    bad_start = run_script(":say alice #general hi\n", tmp_path, start="tomorrow")
+    missing = _porch("run", "--script", str(tmp_path / "nope.txt"))
+    not_utf8 = _porch("run", "--script", str(latin1))
+    assert bad_start.returncode == missing.returncode == not_utf8.returncode == 2
+    assert bad_start.stderr.strip() == (
+        "Porch did not start: --start 'tomorrow' is not a date and time; write ISO 8601, "
+        "such as 2026-01-05T09:00 (UTC) or 2026-01-05T09:00+01:00"
+    )
+    assert missing.stderr.strip() == (
+        f"Porch did not start: cannot read the script {tmp_path / 'nope.txt'}: "
+        "No such file or directory; check the path"
+    )
+    assert not_utf8.stderr.strip() == (
+        f"Porch did not start: the script {latin1} is not UTF-8 text (byte 23); save it as UTF-8"
+    )
