@@ -7,9 +7,10 @@ would show it). Every printed message carries a short ref (`m12`) to react to.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,7 +80,9 @@ class ShellAdapter:
 
     def __init__(self, *, clock: Clock, write: Callable[[str], None], first_ref: int = 1) -> None:
         self._clock = clock
-        self._write = write
+        self._out = write
+        self._stamp_zone: str | None = None
+        self._stamped: datetime | None = None
         self._refs = itertools.count(first_ref)
         self._run = uuid.uuid4().hex[:8]
         self._events = itertools.count(1)
@@ -90,6 +93,28 @@ class ShellAdapter:
         """Who is in each channel, as far as this terminal chat has seen (for `ListMembers`)."""
         self.shown: list[Shown] = []
         """Every message Porch showed, for tests that want structure rather than lines."""
+
+    def _write(self, line: str) -> None:
+        """Write a line; while a script's `:advance` runs, stamp the time before the first line
+        written at each new moment, so a transcript shows when each message came."""
+        zone = self._stamp_zone
+        if zone is not None and self._clock.now() != self._stamped:
+            self._stamped = self._clock.now()
+            self._out(self.now_line(zone, self._stamped))
+        self._out(line)
+
+    @contextlib.contextmanager
+    def stamping(self, zone: str) -> Iterator[None]:
+        """Stamp the time (in `zone`) before what Porch says at each moment of an `:advance`;
+        at its end the time reached is stamped, unless the last line already was."""
+        self._stamp_zone = zone
+        try:
+            yield
+        finally:
+            self._stamp_zone = None
+        if self._clock.now() != self._stamped:
+            self._stamped = self._clock.now()
+            self._out(self.now_line(zone, self._stamped))
 
     async def start(self, sink: EventSink) -> None:
         self._sink = sink
@@ -256,7 +281,8 @@ class ShellAdapter:
         from zoneinfo import ZoneInfo
 
         local = when.astimezone(ZoneInfo(zone_name))
-        return f"-- {local:%a %Y-%m-%d %H:%M} {zone_name} --"
+        clock = "%H:%M:%S" if local.second or local.microsecond else "%H:%M"
+        return f"-- {local.strftime('%a %Y-%m-%d ' + clock)} {zone_name} --"
 
 
 def _command(text: str) -> tuple[str, str] | None:

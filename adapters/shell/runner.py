@@ -50,8 +50,9 @@ async def _step(
     write: Callable[[str], None],
 ) -> Porch:
     if d.verb == "advance":
-        await advance(porch, clock, _later(clock.now(), d))
-        write(adapter.now_line(zone, clock.now()))
+        target = _later(clock.now(), d)
+        with adapter.stamping(zone):
+            await advance(porch, clock, target)
         return porch
     if d.verb == "restart":
         await porch.stop()
