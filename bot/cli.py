@@ -65,12 +65,15 @@ def checked_config(settings: Settings) -> PorchConfig:
     """Everything `porch check` validates; raises ConfigError listing every problem."""
     config, source = load_config(settings.config)
     problems: list[Problem] = list(source.problems) + settings.secret_problems()
+    base = settings.config.parent if settings.config else Path.cwd()
     if config is not None:
         from bot.playbooks.registry import check_playbooks
 
-        problems += check_playbooks(
-            config, base=settings.config.parent if settings.config else Path.cwd(), source=source
-        )
+        problems += check_playbooks(config, base=base, source=source)
+    elif source.data is not None:
+        from bot.playbooks.registry import check_playbooks_of_invalid_config
+
+        problems += check_playbooks_of_invalid_config(source.data, base, source)
     if problems or config is None:
         raise ConfigError(problems)
     return config

@@ -115,6 +115,35 @@ def check_playbooks(config: PorchConfig, base: Path, source: Source | None = Non
     return load_playbooks(config, base, source=source)[1]
 
 
+def check_playbooks_of_invalid_config(data: Any, base: Path, source: Source) -> list[Problem]:
+    """What `porch check` still says about playbooks when the configuration itself did not
+    validate (all errors at once): broken playbook files, and communities naming a playbook
+    that does not exist, read from the raw document."""
+    raw = data if isinstance(data, dict) else {}
+    dirs = raw.get("playbook_dirs")
+    dirs = tuple(d for d in dirs if isinstance(d, str)) if isinstance(dirs, list) else ()
+    stand_in = PorchConfig.model_construct(communities=(), playbook_dirs=dirs)
+    files, problems = playbook_files(stand_in, base)
+    for file in files:
+        problems += _load_once(file)[1]
+    known = {p.stem for p in files}
+    where = _ConfigPlaces(source)
+    communities = raw.get("communities")
+    for i, community in enumerate(communities if isinstance(communities, list) else []):
+        ids = community.get("playbooks") if isinstance(community, dict) else None
+        for j, playbook_id in enumerate(ids if isinstance(ids, list) else []):
+            if isinstance(playbook_id, str) and playbook_id not in known:
+                place: PathKey = ("communities", i, "playbooks", j)
+                problems.append(_unknown(playbook_id, known, place, where))
+    return problems
+
+
+def _unknown(playbook_id: str, known: set[str], path: PathKey, where: _ConfigPlaces) -> Problem:
+    hint = get_close_matches(playbook_id, sorted(known), n=1)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return where.problem(path, f"no playbook '{playbook_id}'{suggestion}")
+
+
 def playbooks_for(config: PorchConfig, base: Path) -> Mapping[str, PlaybookModel]:
     """The validated playbooks by id, for `Services.playbooks`; raises ConfigError if any fails."""
     loaded, problems = load_playbooks(config, base)
@@ -148,9 +177,7 @@ def _check_community(
     for j, playbook_id in enumerate(community.playbooks):
         path: PathKey = ("communities", index, "playbooks", j)
         if playbook_id not in known:
-            hint = get_close_matches(playbook_id, sorted(known), n=1)
-            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-            problems.append(where.problem(path, f"no playbook '{playbook_id}'{suggestion}"))
+            problems.append(_unknown(playbook_id, known, path, where))
             continue
         playbook = loaded.get(playbook_id)
         if playbook is None:

@@ -60,7 +60,8 @@ def test_a_configuration_with_typos_is_refused_with_every_problem(tmp_path: Path
     config = tmp_path / "porch.yaml"
     config.write_text(
         "communities:\n  - id: excel\n    name: Excel\n    kind: intrest\n"
-        "    channels:\n      shell: {main: '#excel', mods: '#m'}\n",
+        "    channels:\n      shell: {main: '#excel', mods: '#m'}\n"
+        "    playbooks: [intrest, house-rules]\n",
         encoding="utf-8",
     )
     for command in (["check"], ["run", "--script", "/dev/null"]):
@@ -78,6 +79,11 @@ def test_a_configuration_with_typos_is_refused_with_every_problem(tmp_path: Path
         )
         assert (
             f"{config}:6 communities[0].channels.shell.mods: unknown field 'mods'" in result.stderr
+        )
+        # Reported with the schema errors, not only once they are fixed.
+        assert (
+            f"{config}:7 communities[0].playbooks[0]: no playbook 'intrest' "
+            "(did you mean 'interest'?)" in result.stderr
         )
 
 

@@ -122,7 +122,7 @@ def test_an_interest_channel_the_community_does_not_have_is_named(tmp_path: Path
 def test_two_playbooks_greeting_on_join_would_welcome_everyone_twice(tmp_path: Path) -> None:
     problems = _community_problems(tmp_path, playbooks=("project", "department"))
     assert problems == [
-        "configuration communities[0].playbooks[1]: demo would greet every newcomer twice: project, department all start on join; keep one, or set on_join: false in the others"
+        "configuration: communities[0].playbooks[1]: demo would greet every newcomer twice: project, department all start on join; keep one, or set on_join: false in the others"
     ]
 
 
@@ -133,7 +133,7 @@ def test_a_buddy_step_needs_volunteers(tmp_path: Path) -> None:
 
 def test_an_unknown_playbook_id_gets_a_suggestion(tmp_path: Path) -> None:
     assert _community_problems(tmp_path, playbooks=("intrest",)) == [
-        "configuration communities[0].playbooks[0]: no playbook 'intrest' (did you mean 'interest'?)"
+        "configuration: communities[0].playbooks[0]: no playbook 'intrest' (did you mean 'interest'?)"
     ]
 
 
