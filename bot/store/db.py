@@ -129,12 +129,16 @@ def execute_hot(session: Session, statement: Any, params: dict[str, Any]) -> lis
 
 
 _plans: dict[tuple[int, str], _Plan] = {}
+_MAX_PLANS = 2048
 
 
 def _plan(statement: Any, dialect: Dialect) -> _Plan:
     key = (id(statement), dialect.name)
     plan = _plans.get(key)
     if plan is None:
+        if len(_plans) >= _MAX_PLANS:  # statements are cached and few; never let this grow
+            _plans.clear()
+            _keep_alive.clear()
         compiled = statement.compile(dialect=dialect)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("execute_hot runs plain statements only (no IN lists or literals)")
