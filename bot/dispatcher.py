@@ -137,10 +137,7 @@ class Dispatcher:
         found = self._home_community(session, event.platform, event.member)
         if found is None and isinstance(event, HomeOpened):
             # The home feature gathers the page across communities; any one of them will do.
-            on_platform = (
-                c for c in self._services.config.communities if event.platform in c.channels
-            )
-            return next(on_platform, None)
+            return next(iter(self._services.directory.on_platform(event.platform)), None)
         return found
 
     def _home_community(
@@ -156,7 +153,7 @@ class Dispatcher:
             found = self._services.directory.community(record.community)
             if found is not None:
                 return found
-        communities = [c for c in self._services.config.communities if platform in c.channels]
+        communities = self._services.directory.on_platform(platform)
         return communities[0] if len(communities) == 1 else None
 
     # -- prompts -----------------------------------------------------------------------------
@@ -354,25 +351,43 @@ def _track_member(ctx: Context, event: Event) -> None:
     record = ctx.member(event.member)
     name = getattr(event, "display_name", "") or event.member
     if record is None:
-        insert_ignore(
-            ctx.session,
-            MemberRecord,
-            {
-                "platform": event.platform,
-                "user_id": event.member,
-                "community": ctx.community.id,
-                "display_name": name,
-                "locale": getattr(event, "locale", None),
-                "timezone": getattr(event, "timezone", None),
-                "platform_roles": "",
-                "joined_at": event.occurred_at if isinstance(event, MemberJoined) else ctx.now,
-            },
+        _new_member(
+            ctx,
+            event.member,
+            display_name=name,
+            locale=getattr(event, "locale", None),
+            timezone=getattr(event, "timezone", None),
+            joined_at=event.occurred_at if isinstance(event, MemberJoined) else ctx.now,
         )
-        ctx.forget_member(event.member)
     elif isinstance(event, MemberJoined):
         record.left_at = None
         record.display_name = name
         ctx.session.add(record)
+
+
+def _new_member(
+    ctx: Context,
+    member: str,
+    *,
+    display_name: str,
+    locale: str | None = None,
+    timezone: str | None = None,
+    platform_roles: str = "",
+    joined_at: datetime | None = None,
+) -> None:
+    """Record a member Porch has not seen in this community (a concurrent insert wins)."""
+    values = {
+        "platform": ctx.platform,
+        "user_id": member,
+        "community": ctx.community.id,
+        "display_name": display_name,
+        "locale": locale,
+        "timezone": timezone,
+        "platform_roles": platform_roles,
+        "joined_at": joined_at or ctx.now,
+    }
+    insert_ignore(ctx.session, MemberRecord, values)
+    ctx.forget_member(member)
 
 
 def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
@@ -380,10 +395,7 @@ def _track_platform_roles(ctx: Context, event: MemberRolesChanged) -> None:
     roles = ",".join(sorted(event.roles))
     record = ctx.member(event.member)
     if record is None and roles:
-        known = {"platform": event.platform, "user_id": event.member, "display_name": event.member}
-        facts = {"community": ctx.community.id, "platform_roles": roles, "joined_at": ctx.now}
-        insert_ignore(ctx.session, MemberRecord, {**known, **facts})
-        ctx.forget_member(event.member)
+        _new_member(ctx, event.member, display_name=event.member, platform_roles=roles)
     elif record is not None and record.platform_roles != roles:
         record.platform_roles = roles
         ctx.session.add(record)

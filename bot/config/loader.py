@@ -93,5 +93,9 @@ class Directory:
         by_id: dict[str, CommunityConfig] = self._by_id  # type: ignore[attr-defined]
         return by_id.get(community_id)
 
+    def on_platform(self, platform: str) -> list[CommunityConfig]:
+        """The communities that have channels on `platform`, in configuration order."""
+        return [c for c in self.config.communities if platform in c.channels]
+
     def platforms(self) -> set[str]:
         return {p for c in self.config.communities for p in c.channels}

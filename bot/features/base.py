@@ -367,9 +367,8 @@ class FeatureForms:
         )
 
     def _community(self, platform: str, channel: str) -> CommunityConfig | None:
-        """The channel's community; for a DM, the only community on the platform, if one."""
+        """The channel's community; for a DM, the first community on the platform (if any)."""
         found = self._services.directory.community_of(platform, channel)
         if found is not None:
             return found
-        on_platform = [c for c in self._services.config.communities if platform in c.channels]
-        return on_platform[0] if on_platform else None
+        return next(iter(self._services.directory.on_platform(platform)), None)

@@ -141,7 +141,7 @@ def _communities(ctx: Context, member: str) -> list[tuple[Context, bool]]:
         col(MemberRecord.left_at).is_(None),
     )
     joined = set(ctx.session.exec(stmt))
-    on_platform = [c for c in ctx.services.config.communities if ctx.platform in c.channels]
+    on_platform = ctx.services.directory.on_platform(ctx.platform)
     if not joined and len(on_platform) == 1:
         joined = {on_platform[0].id}
     found: list[tuple[Context, bool]] = []
